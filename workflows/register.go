@@ -1,0 +1,15 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+)
+
+// WorkflowRegistry is the part of a Temporal worker that registers workflows.
+type WorkflowRegistry interface {
+	RegisterWorkflowWithOptions(w interface{}, options workflow.RegisterOptions)
+}
+
+// Register registers every workflow of the product under its fixed name.
+func Register(r WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(OrderManager, workflow.RegisterOptions{Name: OrderManagerName})
+}
