@@ -7,6 +7,9 @@
 package workflows
 
 import (
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/settings"
 )
 
@@ -100,6 +103,12 @@ type Carry struct {
 	TasksDone []Task `json:"tasks_done,omitempty"`
 	// Cursor is an opaque resume point of the task in progress (pickups).
 	Cursor string `json:"cursor,omitempty"`
+	// StatusIndex is the CartRover status the orders task was listing (0 = new, 1 = error).
+	StatusIndex int `json:"status_index,omitempty"`
+	// Stuck are the cust_refs this run handled that stay listed (held, failed): skipped when seen again.
+	Stuck []string `json:"stuck,omitempty"`
+	// StuckInStatus counts Stuck entries of the status being listed (they shift the pages).
+	StuckInStatus int `json:"stuck_in_status,omitempty"`
 }
 
 // MaxProblems bounds every list of held or failed records in a summary (history stays small).
@@ -128,10 +137,12 @@ type OrdersSummary struct {
 	Downloaded int `json:"downloaded"`
 	Imported   int `json:"imported"`
 	// Healed counts orders CB already held (a crash or timeout after CB saved them): acknowledged, not duplicated.
-	Healed   int       `json:"healed"`
-	Held     int       `json:"held"`
-	Failed   int       `json:"failed"`
-	Problems []Problem `json:"problems,omitempty"`
+	Healed int `json:"healed"`
+	Held   int `json:"held"`
+	Failed int `json:"failed"`
+	// InOtherRun counts orders another run was already importing (their child workflow was running).
+	InOtherRun int       `json:"in_other_run,omitempty"`
+	Problems   []Problem `json:"problems,omitempty"`
 }
 
 // ShipmentsSummary holds the Shipment Confirmation Pickup figures.
@@ -166,3 +177,55 @@ type ProductsSummary struct {
 	Failed   int       `json:"failed"`
 	Problems []Problem `json:"problems,omitempty"`
 }
+
+// ImportOrderInput is the input of one ImportOrder run: the compact order, the settings resolved
+// for its order source (SKU map trimmed to its lines), and the CB facts the parent run cached.
+type ImportOrderInput struct {
+	Order    activities.Order  `json:"order"`
+	Settings settings.Resolved `json:"settings"`
+	Catalog  OrderCatalog      `json:"catalog"`
+	// FlagHeld puts a held order on error in CartRover too (settings hold_in_cartrover).
+	FlagHeld bool `json:"flag_held,omitempty"`
+}
+
+// OrderCatalog is what the parent run knows from CB that one order needs, looked up once per run
+// (so an order costs CB only its customer, ship-to and sales order calls).
+type OrderCatalog struct {
+	// Items are the CB items of the order's lines that exist (by ItemName); missing ones are unknown.
+	Items []activities.CatalogItem `json:"items,omitempty"`
+	// ListsChecked is true when CB's shipping methods and payment terms were read this run.
+	ListsChecked bool `json:"lists_checked,omitempty"`
+	// ShippingMethod is the CB method the order's ship code maps to, when CB has it.
+	ShippingMethod *activities.ShippingMethodRef `json:"shipping_method,omitempty"`
+	// PaymentTerm is the settings' payment term with its CB group, when CB has it.
+	PaymentTerm *activities.PaymentTermRef `json:"payment_term,omitempty"`
+	// CustomerTemplate and ShipToTemplate are the class templates for new customers and ship-tos.
+	CustomerTemplate string `json:"customer_template,omitempty"`
+	ShipToTemplate   string `json:"ship_to_template,omitempty"`
+}
+
+// ImportOrderResult is the result of an imported order.
+type ImportOrderResult struct {
+	CustRef        string `json:"cust_ref"`
+	SalesOrderCode string `json:"sales_order_code"`
+	// Healed is true when CB already held the order (a timeout or crash after CB saved it).
+	Healed          bool `json:"healed,omitempty"`
+	CustomerCreated bool `json:"customer_created,omitempty"`
+}
+
+// HeldDetails are the details of a held order's error: whether CartRover was told (status error).
+type HeldDetails struct {
+	Flagged bool `json:"flagged,omitempty"`
+}
+
+// Typed search attribute keys of the names above.
+var (
+	// CustRefKey is the typed key of SACustRef.
+	CustRefKey = temporal.NewSearchAttributeKeyKeyword(SACustRef)
+	// OrderSourceKey is the typed key of SAOrderSource.
+	OrderSourceKey = temporal.NewSearchAttributeKeyKeyword(SAOrderSource)
+	// SalesOrderCodeKey is the typed key of SASalesOrderCode.
+	SalesOrderCodeKey = temporal.NewSearchAttributeKeyKeyword(SASalesOrderCode)
+	// ImportOutcomeKey is the typed key of SAImportOutcome.
+	ImportOutcomeKey = temporal.NewSearchAttributeKeyKeyword(SAImportOutcome)
+)

@@ -9,7 +9,10 @@ type WorkflowRegistry interface {
 	RegisterWorkflowWithOptions(w interface{}, options workflow.RegisterOptions)
 }
 
-// Register registers every workflow of the product under its fixed name.
+// Register registers every workflow of the product under its fixed name: OrderManager,
+// ImportOrder and the pickups (ShipmentPickup, InventorySync, ProductSync).
 func Register(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(OrderManager, workflow.RegisterOptions{Name: OrderManagerName})
+	r.RegisterWorkflowWithOptions(ImportOrder, workflow.RegisterOptions{Name: ImportOrderName})
+	RegisterPickups(r)
 }

@@ -1,0 +1,201 @@
+package cbsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// SeedItems adds or replaces items (stock is untouched).
+func (s *Server) SeedItems(items ...Item) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, it := range items {
+		it := it
+		s.st.Items[it.Code] = &it
+	}
+	s.st.sorted = nil
+	s.dirty = true
+}
+
+// AddSyntheticItems adds n active items ITEM-9nnnnn (ItemName SYN-nnnnnn) with stockEach units in
+// every warehouse, and returns their codes.
+func (s *Server) AddSyntheticItems(n, stockEach int) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	codes := make([]string, 0, n)
+	base := len(s.st.Items)
+	for i := 1; i <= n; i++ {
+		code := fmt.Sprintf("ITEM-9%05d", base+i)
+		s.st.Items[code] = &Item{Code: code, Name: fmt.Sprintf("SYN-%06d", base+i), Description: "Synthetic item",
+			UPC: fmt.Sprintf("0999%08d", base+i), Retail: decimal.RequireFromString("10.00"), Wholesale: decimal.RequireFromString("5.00"),
+			WeightLbs: decimal.RequireFromString("0.50"), Active: true}
+		for _, wh := range s.st.Warehouses {
+			s.st.setStock(code, wh, decimal.NewFromInt(int64(stockEach)))
+		}
+		codes = append(codes, code)
+	}
+	s.st.sorted = nil
+	s.dirty = true
+	return codes
+}
+
+// SetStock sets the on-hand quantity (base units) of an item in a warehouse.
+func (s *Server) SetStock(itemCode, warehouse string, onHand int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.setStock(itemCode, warehouse, decimal.NewFromInt(int64(onHand)))
+	s.dirty = true
+}
+
+// FreeStockOf returns the free stock (base units) of an item in a warehouse.
+func (s *Server) FreeStockOf(itemCode, warehouse string) decimal.Decimal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.level(itemCode, warehouse).free()
+}
+
+// SetCreditHold puts a customer on (or off) credit hold.
+func (s *Server) SetCreditHold(customerCode string, hold bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.st.Customers[customerCode]
+	if c == nil {
+		return fmt.Errorf("cbsim: customer %s does not exist", customerCode)
+	}
+	c.CreditHold = hold
+	s.dirty = true
+	return nil
+}
+
+// Customers returns a copy of every customer, by code order.
+func (s *Server) Customers() []Customer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Customer
+	for _, c := range s.sortedCustomers() {
+		out = append(out, *c)
+	}
+	return out
+}
+
+func copyOrder(o *SalesOrder) SalesOrder {
+	c := *o
+	c.Lines = append([]SalesOrderLine(nil), o.Lines...)
+	c.Boxes = append([]Box(nil), o.Boxes...)
+	return c
+}
+
+// SalesOrders returns a copy of every sales order, by code order.
+func (s *Server) SalesOrders() []SalesOrder {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SalesOrder
+	for _, o := range s.sortedOrders() {
+		out = append(out, copyOrder(o))
+	}
+	return out
+}
+
+// SalesOrdersByPOCode returns the sales orders whose POCode is po (more than one is a duplicate).
+func (s *Server) SalesOrdersByPOCode(po string) []SalesOrder {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SalesOrder
+	for _, o := range s.sortedOrders() {
+		if o.POCode == po {
+			out = append(out, copyOrder(o))
+		}
+	}
+	return out
+}
+
+// serveAdmin serves the test-only routes under /_sim/ (no auth; never expose them):
+//
+//	POST /_sim/items            {"synthetic":N,"stock":Q}           → {"codes":[…]}
+//	PUT  /_sim/stock            {"item":"ITEM-…","warehouse":"MAIN","quantity":Q}
+//	POST /_sim/orders/{code}/ship {"partial":bool,"boxes":n}
+//	GET  /_sim/orders[?po=…]    → sales orders
+//	PUT  /_sim/customers/{code}/credit-hold {"hold":bool}
+//	PUT  /_sim/faults           {"latency":"200ms","fail5xx":n,"drop":n,"saveThenTimeout":n,"route":"…"}
+//	GET  /_sim/stats, DELETE /_sim/stats
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/_sim/"), "/"), "/")
+	bad := func(err error) { writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()}) }
+	switch {
+	case r.Method == http.MethodPost && parts[0] == "items":
+		var b struct{ Synthetic, Stock int }
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+			bad(err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"codes": s.AddSyntheticItems(b.Synthetic, b.Stock)})
+	case r.Method == http.MethodPut && parts[0] == "stock":
+		var b struct {
+			Item, Warehouse string
+			Quantity        int
+		}
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+			bad(err)
+			return
+		}
+		s.SetStock(b.Item, b.Warehouse, b.Quantity)
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	case r.Method == http.MethodPost && parts[0] == "orders" && len(parts) == 3 && parts[2] == "ship":
+		var opt ShipOptions
+		_ = json.NewDecoder(r.Body).Decode(&opt)
+		if err := s.ShipNow(parts[1], opt); err != nil {
+			bad(err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	case r.Method == http.MethodGet && parts[0] == "orders":
+		if po := r.URL.Query().Get("po"); po != "" {
+			writeJSON(w, http.StatusOK, s.SalesOrdersByPOCode(po))
+			return
+		}
+		writeJSON(w, http.StatusOK, s.SalesOrders())
+	case r.Method == http.MethodPut && parts[0] == "customers" && len(parts) == 3 && parts[2] == "credit-hold":
+		var b struct{ Hold bool }
+		_ = json.NewDecoder(r.Body).Decode(&b)
+		if err := s.SetCreditHold(parts[1], b.Hold); err != nil {
+			bad(err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	case r.Method == http.MethodPut && parts[0] == "faults":
+		var b struct {
+			Latency                        string
+			Fail5xx, Drop, SaveThenTimeout int
+			Route                          string
+		}
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+			bad(err)
+			return
+		}
+		f := Faults{Fail5xx: b.Fail5xx, Drop: b.Drop, SaveThenTimeout: b.SaveThenTimeout, Route: b.Route}
+		if b.Latency != "" {
+			d, err := parseDuration(b.Latency)
+			if err != nil {
+				bad(err)
+				return
+			}
+			f.Latency = d
+		}
+		s.SetFaults(f)
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	case parts[0] == "stats" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.Stats())
+	case parts[0] == "stats" && r.Method == http.MethodDelete:
+		s.ResetStats()
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func parseDuration(s string) (time.Duration, error) { return time.ParseDuration(s) }

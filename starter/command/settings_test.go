@@ -1,0 +1,140 @@
+package command_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/cartrover-cb/ordermanager/config"
+	"github.com/cartrover-cb/ordermanager/connectedbusiness"
+	"github.com/cartrover-cb/ordermanager/settings"
+	"github.com/cartrover-cb/ordermanager/starter/command"
+)
+
+// fakeCB answers the list calls CheckAgainstCB makes; any other call panics (nil embedded interface).
+type fakeCB struct {
+	connectedbusiness.Service
+	templateCalls int
+}
+
+func (fakeCB) ShippingMethods(context.Context) ([]connectedbusiness.ShippingMethod, error) {
+	return []connectedbusiness.ShippingMethod{{Group: "DEFAULT", Code: "UPS Ground"}}, nil
+}
+func (fakeCB) Warehouses(context.Context) ([]connectedbusiness.Warehouse, error) {
+	return []connectedbusiness.Warehouse{{Code: "MAIN"}}, nil
+}
+func (fakeCB) PaymentTerms(context.Context) ([]connectedbusiness.PaymentTerm, error) {
+	return []connectedbusiness.PaymentTerm{{Group: "NET", Code: "NET30"}}, nil
+}
+func (fakeCB) Sources(context.Context) ([]connectedbusiness.Source, error) {
+	return []connectedbusiness.Source{{Code: "CartRover"}}, nil
+}
+func (fakeCB) WebSites(context.Context) ([]connectedbusiness.WebSite, error) {
+	return []connectedbusiness.WebSite{{Code: "SHOP"}}, nil
+}
+func (f *fakeCB) CustomerClassTemplates(_ context.Context, bt connectedbusiness.BusinessType, _ string) ([]connectedbusiness.ClassTemplate, error) {
+	f.templateCalls++
+	return []connectedbusiness.ClassTemplate{{BusinessType: bt, ClassCode: "RETAIL-US"}}, nil
+}
+func (f *fakeCB) ShipToClassTemplates(_ context.Context, bt connectedbusiness.BusinessType, _ string) ([]connectedbusiness.ClassTemplate, error) {
+	f.templateCalls++
+	return []connectedbusiness.ClassTemplate{{BusinessType: bt, ClassCode: "SHIPTO-US"}}, nil
+}
+
+func TestCheckAgainstCBListsEveryMissingCode(t *testing.T) {
+	s := settings.Settings{
+		SourceCode: "Web", Warehouse: "MAIN", PaymentTerm: "NET60", WebSiteCode: "SHOP",
+		Customers: settings.Customers{BusinessType: "Retail", CustomerClassTemplate: "RETAIL-US", ShipToClassTemplate: "SHIPTO-XX"},
+		Shipping: settings.Shipping{
+			Rules:   []settings.ShipRule{{ShipCode: "std", To: settings.ShippingMethod{Group: "DEFAULT", Code: "UPS Ground"}}, {ShipCode: "air", To: settings.ShippingMethod{Group: "DEFAULT", Code: "Air"}}},
+			Default: &settings.ShippingMethod{Group: "X", Code: "Y"},
+		},
+		Inventory: settings.Inventory{Warehouses: []string{"MAIN", "WEST"}},
+		Carts:     map[string]settings.Cart{"Amazon": {Warehouse: "EAST", WebSiteCode: "AMZ"}},
+	}
+	cb := &fakeCB{}
+	probs, err := command.CheckAgainstCB(context.Background(), cb, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, p := range probs {
+		got[p.Key] = true
+		if !strings.Contains(p.Problem, "CB has no") {
+			t.Errorf("%s: problem does not say what is missing: %s", p.Key, p.Problem)
+		}
+	}
+	want := []string{"shipping.rules[1].to", "shipping.default", "inventory.warehouses[1]", "payment_term", "source_code",
+		"customers.ship_to_class_template", "carts.Amazon.warehouse", "carts.Amazon.website_code"}
+	for _, k := range want {
+		if !got[k] {
+			t.Errorf("missing problem for %s (got %v)", k, probs)
+		}
+	}
+	if len(probs) != len(want) {
+		t.Errorf("got %d problems, want %d: %v", len(probs), len(want), probs)
+	}
+	if cb.templateCalls != 2 {
+		t.Errorf("class templates listed %d times, want once per kind and business type", cb.templateCalls)
+	}
+}
+
+func runSettingsCheck(t *testing.T, env command.Env, args ...string) (string, int, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env.Stdout, env.Stderr = &out, &errb
+	err := command.Run(context.Background(), append([]string{"starter", "settings", "check"}, args...), env)
+	if err != nil {
+		errb.WriteString(err.Error())
+	}
+	return out.String(), command.ExitCode(err), errb.String()
+}
+
+func TestSettingsCheck(t *testing.T) {
+	out, code, _ := runSettingsCheck(t, command.Env{}, "testdata/settings.yaml")
+	if code != 0 || !strings.Contains(out, "is valid (settings digest") {
+		t.Errorf("valid file: exit %d %s", code, out)
+	}
+	out, code, _ = runSettingsCheck(t, command.Env{}, "-o", "json", "--settings", "testdata/settings-invalid.yaml")
+	var rep command.SettingsReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("json: %v %s", err, out)
+	}
+	if code != 1 || rep.Valid || len(rep.Problems) < 2 {
+		t.Errorf("invalid file: exit %d, report %+v (want every problem listed)", code, rep)
+	}
+	if _, code, msg := runSettingsCheck(t, command.Env{}, "testdata/settings-badkey.yaml"); code != 2 || !strings.Contains(msg, "wharehouse") {
+		t.Errorf("unknown key: exit %d %s", code, msg)
+	}
+	if _, code, _ := runSettingsCheck(t, command.Env{}); code != 2 {
+		t.Errorf("no file: exit %d, want 2", code)
+	}
+}
+
+func TestSettingsCheckAgainstCB(t *testing.T) {
+	t.Setenv("CB_BASE_URL", "http://127.0.0.1:1/")
+	t.Setenv("CB_USER_CODE", "sandbox")
+	t.Setenv("CB_PASSWORD", "do-not-print-me")
+	var gotCfg config.CB
+	env := command.Env{NewCB: func(_ context.Context, cfg config.CB) (connectedbusiness.Service, error) {
+		gotCfg = cfg
+		return &fakeCB{}, nil
+	}}
+	out, code, msg := runSettingsCheck(t, env, "--against-cb", "testdata/settings.yaml")
+	if gotCfg.UserCode != "sandbox" || gotCfg.Password.Reveal() != "do-not-print-me" {
+		t.Errorf("CB config not passed: %+v", gotCfg)
+	}
+	if strings.Contains(out+msg, "do-not-print-me") {
+		t.Errorf("the CB password was printed")
+	}
+	// testdata/settings.yaml names only codes fakeCB has.
+	if code != 0 || !strings.Contains(out, "every CB code it names exists") {
+		t.Errorf("exit %d: %s %s", code, out, msg)
+	}
+	t.Setenv("CB_USER_CODE", "")
+	if _, code, msg := runSettingsCheck(t, env, "--against-cb", "testdata/settings.yaml"); code != 2 || !strings.Contains(msg, "CB_USER_CODE") {
+		t.Errorf("missing CB_USER_CODE: exit %d %s", code, msg)
+	}
+}

@@ -1,0 +1,66 @@
+// Command starter is the operator's CLI for the CartRover ↔ Connected Business Order Manager:
+// schedules (CB job plans), one-off runs, status, orders, settings checks, setup and the sandbox.
+// The operator logic lives in package command; `starter dev` (what `make run` calls) lives in
+// package devstack. Run `starter --help`.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cartrover-cb/ordermanager/starter/command"
+	"github.com/cartrover-cb/ordermanager/starter/devstack"
+)
+
+func main() {
+	err := run()
+	if err != nil && err.Error() != "" {
+		fmt.Fprintln(os.Stderr, "starter:", err)
+	}
+	os.Exit(command.ExitCode(err))
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := command.Env{}
+	app := command.App(&env)
+	app.Commands = append(app.Commands, devCommand())
+	return app.RunContext(ctx, os.Args)
+}
+
+// devCommand is `starter dev`: the whole product on this machine (what `make run` calls).
+func devCommand() *cli.Command {
+	d := devstack.DefaultOptions()
+	return &cli.Command{
+		Name:  "dev",
+		Usage: "run everything on this machine: Temporal dev server + Web UI, both simulators, the worker and the default schedules (make run)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "temporal-bin", Value: d.TemporalBin, Usage: "the pinned Temporal CLI"},
+			&cli.StringFlag{Name: "state-dir", Value: d.StateDir, Usage: "where the Temporal database, simulator state and logs live"},
+			&cli.StringFlag{Name: "settings", Value: d.SettingsFile, Usage: "connector settings the default schedules carry"},
+			&cli.IntFlag{Name: "ui-port", Value: d.UIPort, Usage: "Temporal Web UI port"},
+			&cli.StringFlag{Name: "cartrover-addr", Value: d.CartRoverAddr, Usage: "CartRover simulator address"},
+			&cli.StringFlag{Name: "cb-addr", Value: d.CBAddr, Usage: "CB simulator address"},
+			&cli.StringFlag{Name: "metrics-addr", Value: d.MetricsAddr, Usage: "worker /metrics, /healthz, /readyz address"},
+			&cli.IntFlag{Name: "seed-orders", Value: d.SeedOrders, Usage: "backlog of CartRover orders on the first start"},
+			&cli.IntFlag{Name: "orders-per-minute", Value: d.OrdersPerMinute, Usage: "new CartRover orders each minute"},
+			&cli.DurationFlag{Name: "ship-after", Value: d.ShipAfter, Usage: "how long after an order is saved the CB warehouse ships it"},
+		},
+		Action: func(c *cli.Context) error {
+			o := d
+			o.TemporalBin, o.StateDir, o.SettingsFile = c.String("temporal-bin"), c.String("state-dir"), c.String("settings")
+			o.TemporalAddr = c.String("address")
+			o.UIPort = c.Int("ui-port")
+			o.CartRoverAddr, o.CBAddr, o.MetricsAddr = c.String("cartrover-addr"), c.String("cb-addr"), c.String("metrics-addr")
+			o.SeedOrders, o.OrdersPerMinute, o.ShipAfter = c.Int("seed-orders"), c.Int("orders-per-minute"), c.Duration("ship-after")
+			o.Out = c.App.Writer
+			return devstack.Run(c.Context, o)
+		},
+	}
+}

@@ -1,0 +1,140 @@
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"sort"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cartrover-cb/ordermanager/activities"
+	"github.com/cartrover-cb/ordermanager/settings"
+)
+
+// PickupInput is the input of the pickup children (ShipmentPickup, InventorySync, ProductSync).
+type PickupInput struct {
+	// Settings is the validated connector settings file of the parent run.
+	Settings settings.Settings `json:"settings"`
+	// Cursor is an opaque resume point: "" on a fresh pickup; the pickup's own continue-as-new
+	// fills it (it carries the position and the figures so far).
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// RegisterPickups registers the three pickup workflows under their fixed names (Register calls it).
+func RegisterPickups(r WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(ShipmentPickup, workflow.RegisterOptions{Name: ShipmentPickupName})
+	r.RegisterWorkflowWithOptions(InventorySync, workflow.RegisterOptions{Name: InventorySyncName})
+	r.RegisterWorkflowWithOptions(ProductSync, workflow.RegisterOptions{Name: ProductSyncName})
+}
+
+// pickupActs is only used for method references: activity names come from the method names.
+var pickupActs *activities.Activities
+
+// cbOptions are the options of a single CB read: short, bounded retries (5xx and timeouts heal
+// quickly; a CB that is down for minutes should fail the task, not hang the schedule).
+func cbOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		HeartbeatTimeout:    30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    30 * time.Second,
+			MaximumAttempts:    6,
+		},
+	})
+}
+
+// cartRoverOptions are the options of an activity that makes one CartRover call: it runs on the
+// CartRover task queue, whose server-side activities-per-second cap keeps every worker together
+// under CartRover's per-user limit. RateLimit answers carry NextRetryDelay, so more attempts are
+// allowed than for CB; ScheduleToStart is unbounded because waiting in that queue is the pacing.
+func cartRoverOptions(ctx workflow.Context, startToClose time.Duration) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           CartRoverTaskQueue(workflow.GetInfo(ctx).TaskQueueName),
+		StartToCloseTimeout: startToClose,
+		HeartbeatTimeout:    30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+			MaximumAttempts:    10,
+		},
+	})
+}
+
+// encodeCursor writes a pickup's carry as its opaque cursor. JSON encoding of these plain structs
+// is deterministic (workflowcheck flags encoding/json only because of reflection internals).
+func encodeCursor(v any) string {
+	b, _ := json.Marshal(v) //workflowcheck:ignore
+	return string(b)
+}
+
+// decodeCursor reads a cursor encodeCursor wrote.
+func decodeCursor(s string, v any) error {
+	return json.Unmarshal([]byte(s), v) //workflowcheck:ignore
+}
+
+// appendProblem adds p to list unless the list is full (MaxProblems keeps histories small).
+func appendProblem(list []Problem, p Problem) []Problem {
+	if len(list) >= MaxProblems {
+		return list
+	}
+	return append(list, p)
+}
+
+// appendActivityProblems converts and appends the problems an activity reported.
+func appendActivityProblems(list []Problem, ps []activities.PickupProblem) []Problem {
+	for _, p := range ps {
+		list = appendProblem(list, Problem{Key: p.Key, Reason: p.Reason, Type: p.Type})
+	}
+	return list
+}
+
+// errorProblem describes a failed activity as a Problem: its application error type when it has
+// one (non-retryable, typed by the activity), otherwise "RetriesExhausted".
+func errorProblem(key string, err error) Problem {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return Problem{Key: key, Reason: app.Error(), Type: app.Type()}
+	}
+	return Problem{Key: key, Reason: err.Error(), Type: "RetriesExhausted"}
+}
+
+// errorType returns the application error type of err ("" when it has none).
+func errorType(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Type()
+	}
+	return ""
+}
+
+// skuPairs flattens the settings' SKU maps (global first, then each cart in name order) into a
+// sorted, duplicate-free list the activities invert (CB ItemName → CartRover SKUs).
+func skuPairs(s settings.Settings) []activities.SKUPair {
+	seen := map[activities.SKUPair]bool{}
+	var out []activities.SKUPair
+	add := func(m map[string]string) {
+		for _, sku := range workflow.DeterministicKeys(m) {
+			p := activities.SKUPair{SKU: sku, ItemName: m[sku]}
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	add(s.SKUs)
+	for _, cart := range workflow.DeterministicKeys(s.Carts) {
+		add(s.Carts[cart].SKUs)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ItemName != out[j].ItemName {
+			return out[i].ItemName < out[j].ItemName
+		}
+		return out[i].SKU < out[j].SKU
+	})
+	return out
+}
