@@ -107,12 +107,16 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	say("applying the default schedules from %s", o.SettingsFile)
+	settingsFile, err := s.workingSettings()
+	if err != nil {
+		return nil, err
+	}
+	say("applying the default schedules with %s", settingsFile)
 	if err := s.starter(ctx, "setup"); err != nil {
 		return nil, fmt.Errorf("register the search attributes: %w", err)
 	}
 	for _, sc := range DefaultSchedules {
-		if err := s.starter(ctx, "schedule", "apply", "--id", sc.ID, "--settings", o.SettingsFile, "--tasks", sc.Tasks,
+		if err := s.starter(ctx, "schedule", "apply", "--id", sc.ID, "--settings", settingsFile, "--tasks", sc.Tasks,
 			"--every", sc.Every, "--note", sc.Note); err != nil {
 			return nil, fmt.Errorf("apply schedule %s: %w", sc.ID, err)
 		}
@@ -129,6 +133,21 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	s.banner()
 	return s, nil
+}
+
+// workingSettings returns the settings file the schedules carry: a copy of SettingsFile under
+// StateDir, made on the first start, so that an operator can fix a mapping there (the README's
+// walkthrough) and a later `make run` re-applies the fixed file instead of the pristine sample.
+func (s *Stack) workingSettings() (string, error) {
+	dst := filepath.Join(s.opts.StateDir, "settings.yaml")
+	if _, err := os.Stat(dst); err == nil {
+		return dst, nil
+	}
+	b, err := os.ReadFile(s.opts.SettingsFile)
+	if err != nil {
+		return "", err
+	}
+	return dst, os.WriteFile(dst, b, 0o644)
 }
 
 // startWorker runs the real worker wiring in this process, configured exactly as the worker binary
@@ -199,12 +218,12 @@ func (s *Stack) banner() {
     ./bin/starter status                          last runs of every schedule and their figures
     ./bin/starter orders list --outcome held      orders waiting for a human, with the reason
     fix the mapping in %s, then
-    ./bin/starter schedule apply --id sandbox-orders --settings %s --tasks orders,shipments --every 1m
+    ./bin/starter schedule apply --id sandbox-orders --settings %[11]s --tasks orders,shipments --every 1m
                                                   the next run imports the fixed orders
 
   Press Ctrl-C to stop everything.
 `, o.UIPort, o.UIPort, s.Sandbox.CartRoverURL, sandboxAPIUser, sandboxAPIKey, s.Sandbox.CBURL, sandboxCBUser, sandboxCBPassword,
-		o.MetricsAddr, o.StateDir, o.SettingsFile, o.SettingsFile)
+		o.MetricsAddr, o.StateDir, filepath.Join(o.StateDir, "settings.yaml"))
 }
 
 // Close stops the worker, then the simulators (saving their state), then the dev server.
