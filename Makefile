@@ -15,7 +15,7 @@ TEMPORAL_CLI_VERSION  := v1.5.1
 STATICCHECK_VERSION   := v0.6.1
 WORKFLOWCHECK_VERSION := v0.6.0
 TEST_TIMEOUT  ?= 15m
-BENCHFLAGS    ?=
+BENCHFLAGS    ?= -benchtime=1x
 # The binaries: every directory among these that holds a main.go.
 MAINS         := $(foreach d,worker starter,$(if $(wildcard $(d)/main.go),$(d)))
 
@@ -40,8 +40,8 @@ temporal: ## build the pinned Temporal CLI (dev server) into ./bin (several minu
 test: temporal ## run every test, end-to-end ones against a real dev server
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-bench: temporal ## run the benchmarks
-	$(GO) test -run '^$$' -bench . $(BENCHFLAGS) -timeout $(TEST_TIMEOUT) ./...
+bench: temporal ## run the benchmarks, one package at a time (ratios are side by side within one run)
+	$(GO) test -p 1 -run '^$$' -bench . $(BENCHFLAGS) -timeout $(TEST_TIMEOUT) ./...
 
 $(TOOLS)/staticcheck:
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
