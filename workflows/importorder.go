@@ -282,14 +282,23 @@ func heldMessage(e *temporal.ApplicationError) string {
 
 // cbOrderOptions are the options of the per-order CB activities: short calls, bounded retries
 // (a CB that is down for minutes fails the order, and the next run retries it).
+//
+// The bound is sized so that transient faults do not exhaust it: one attempt makes two or three
+// CB calls (lookup, write, lookup), so at a 20% fault rate per call an attempt fails 36–49% of
+// the time. Eight attempts (the old bound) left up to 0.3% of these activities failed — with two
+// or three per order, a real chance that one order of a few hundred fails on transient faults
+// alone — while 25 attempts leave about 2e-8. The attempts are spaced at most 10 s apart and
+// ScheduleToClose caps the whole at 5 minutes, so a CB outage still fails the order within
+// minutes (the next run retries it) instead of stalling the run's window of children.
 func cbOrderOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 45 * time.Second,
+		StartToCloseTimeout:    45 * time.Second,
+		ScheduleToCloseTimeout: 5 * time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
-			MaximumInterval:    30 * time.Second,
-			MaximumAttempts:    8,
+			MaximumInterval:    10 * time.Second,
+			MaximumAttempts:    25,
 		},
 	})
 }

@@ -278,12 +278,46 @@ func (m *orderManager) record(o activities.Order, err error, res ImportOrderResu
 	}
 	s.Failed++
 	m.carry.StuckInStatus++
-	typ := "Failed"
-	if appErr != nil {
-		typ = appErr.Type()
-	}
-	m.problem(Problem{Key: o.CustRef, Reason: o.Label() + ": " + rootMessage(err), Type: typ})
+	m.problem(failedProblem(o, err))
 }
+
+// failedProblem is the summary line of an order whose ImportOrder failed (not held): the step
+// that failed, the activity's own words (record, operation, fault) and what happens next. Its type
+// is the product's error type when the failure was classified as final (BadCredentials, …), else
+// ErrTypeRetriesExhausted: a transient fault outlasted the bounded retries.
+func failedProblem(o activities.Order, err error) Problem {
+	p := Problem{Key: o.CustRef, Type: ErrTypeRetriesExhausted}
+	msg := rootMessage(err)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		// The outermost application error is the activity's (or ImportOrder's) own message.
+		msg = appErr.Message()
+		if appErr.NonRetryable() {
+			p.Type = appErr.Type()
+		}
+	}
+	var timeoutErr *temporal.TimeoutError
+	if errors.As(err, &timeoutErr) {
+		last := msg
+		msg = "timed out (" + timeoutErr.TimeoutType().String() + ")"
+		if appErr != nil {
+			msg += "; last error: " + last
+		}
+	}
+	var actErr *temporal.ActivityError
+	if errors.As(err, &actErr) && actErr.ActivityType() != nil {
+		msg = actErr.ActivityType().GetName() + ": " + msg
+	}
+	p.Reason = o.Label() + ": " + msg
+	if p.Type == ErrTypeRetriesExhausted {
+		p.Reason += " (still failing after the retries; the order stays in CartRover and the next run retries it)"
+	}
+	return p
+}
+
+// ErrTypeRetriesExhausted is the Problem type of an order that failed because a transient fault
+// (CB or CartRover unreachable, timeouts) outlasted its bounded retries.
+const ErrTypeRetriesExhausted = "RetriesExhausted"
 
 // rootMessage is the innermost error's message (the activity's own words, not the wrappers').
 func rootMessage(err error) string {

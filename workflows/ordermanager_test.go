@@ -309,3 +309,52 @@ func TestOrderManagerRefusesInvalidSettingsNamingTheKeys(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestOrderManagerRecordsAFailedOrderWithItsReasonAndKeepsItForTheNextRun(t *testing.T) {
+	f := newFakeCartRover(5, nil)
+	env, _ := newEnv(t)
+	env.OnActivity(oacts.ListOrders, mock.Anything, mock.Anything).Return(f.list)
+	env.OnActivity(oacts.MarkAtWMS, mock.Anything, mock.Anything).Return(f.ack)
+	env.OnActivity(oacts.LoadCatalog, mock.Anything, mock.Anything).Return(activities.Catalog{
+		Items: []activities.CatalogItem{teeItem}, ReferenceListsOK: true,
+		ShippingMethods: []activities.ShippingMethodRef{{Group: "DEFAULT", Code: "UPS Ground"}}}, nil)
+	env.OnActivity(oacts.EnsureCustomer, mock.Anything, mock.Anything).Return(activities.CustomerResult{CustomerCode: "C", ShipToCode: "S"}, nil)
+	var mu sync.Mutex
+	attempts := map[string]int{}
+	env.OnActivity(oacts.CreateSalesOrder, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, so activities.SalesOrderInput) (activities.SalesOrderResult, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			attempts[so.CustRef]++
+			switch {
+			case so.CustRef == "R0002": // CB stays down for this order
+				return activities.SalesOrderResult{}, fmt.Errorf("cust_ref %s: create CB sales order: connected business Transactions/createsalesorder: HTTP 503", so.CustRef)
+			case so.CustRef == "R0004" && attempts[so.CustRef] <= 12: // a run of transient faults longer than 8 attempts
+				return activities.SalesOrderResult{}, fmt.Errorf("cust_ref %s: create CB sales order: connected business Transactions/orderlookup: HTTP 503", so.CustRef)
+			}
+			return activities.SalesOrderResult{Code: "SO-" + so.CustRef}, nil
+		})
+	env.ExecuteWorkflow(workflows.OrderManager, managerInput(t, 10))
+	var sum workflows.RunSummary
+	if err := env.GetWorkflowResult(&sum); err != nil {
+		t.Fatal(err)
+	}
+	o := sum.Orders
+	if o.Imported != 4 || o.Failed != 1 || f.acked["R0004"] != 1 {
+		t.Fatalf("want 4 imported (one after 12 transient faults) and 1 failed: %+v", o)
+	}
+	if n := attempts["R0002"]; n < 2 || n > 30 {
+		t.Errorf("retries must be bounded and happen: %d attempts", n)
+	}
+	if len(o.Problems) != 1 {
+		t.Fatalf("the failed order must be in the problems: %+v", o.Problems)
+	}
+	p := o.Problems[0]
+	if p.Key != "R0002" || p.Type != workflows.ErrTypeRetriesExhausted || !strings.Contains(p.Reason, "CreateSalesOrder") ||
+		!strings.Contains(p.Reason, "Transactions/createsalesorder: HTTP 503") || !strings.Contains(p.Reason, "next run retries it") {
+		t.Errorf("problem %+v: want the cust_ref, the failed step, CB's answer and what happens next", p)
+	}
+	if f.acked["R0002"] != 0 {
+		t.Error("a failed order must stay new in CartRover for the next run")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,9 +102,14 @@ func TestShipmentPickupPostsOnlyBoxesCartRoverLacks(t *testing.T) {
 				}},
 			}}, nil
 		})
+	// Mocked activities run on the test environment's goroutines, concurrently when the workflow
+	// posts several orders at once: guard what they record.
+	var postedMu sync.Mutex
 	posted := map[string]activities.PostShipmentsInput{}
 	env.OnActivity(pkActs.CartRoverPostShipments, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
+			postedMu.Lock()
+			defer postedMu.Unlock()
 			posted[in.CustRef] = in
 			st := "partial"
 			if in.Complete {

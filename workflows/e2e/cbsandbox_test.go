@@ -28,6 +28,15 @@ type cbSandbox struct {
 	Transient        float64
 	SavedThenTimeout float64
 	seeded           int
+	refuseSaves      int // HTTP status every createsalesorder is answered with (0 = none)
+}
+
+// refuseSalesOrders answers every createsalesorder with the HTTP status from now on (0 = stop):
+// a 4xx is a final refusal, so the order fails at once instead of after its retries.
+func (s *cbSandbox) refuseSalesOrders(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseSaves = status
 }
 
 func newCBSandbox(t *testing.T, seed uint64, password string) *cbSandbox {
@@ -56,6 +65,13 @@ func (s *cbSandbox) serve(w http.ResponseWriter, r *http.Request) {
 	path := strings.ToLower(r.URL.Path)
 	if strings.Contains(path, "/system/signin") {
 		s.sim.ServeHTTP(w, r) // sign-in is once per process; faults there only slow the start
+		return
+	}
+	s.mu.Lock()
+	refuse := s.refuseSaves
+	s.mu.Unlock()
+	if refuse != 0 && strings.Contains(path, "/transactions/createsalesorder") {
+		http.Error(w, "refused by the test", refuse)
 		return
 	}
 	if s.roll(s.Transient) {

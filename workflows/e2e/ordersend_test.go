@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -222,13 +223,59 @@ func TestOrderSendSurvivesFaultsARestartedWorkerAndTwoRunsAtOnce(t *testing.T) {
 	s.checkExactlyOnce(t, refs, func(string) bool { return true })
 	done := sa.Imported + sa.Healed + sb.Imported + sb.Healed
 	if done != 270 || sa.Failed+sb.Failed != 0 {
-		t.Errorf("two runs: %+v and %+v; want 270 imported or healed between them, none failed", trim(sa), trim(sb))
+		t.Errorf("two runs: %+v and %+v; want 270 imported or healed between them, none failed; failures: %+v",
+			trim(sa), trim(sb), append(failures(sa), failures(sb)...))
 	}
 	t.Logf("run a %+v; run b %+v", trim(sa), trim(sb))
 	if t.Failed() {
 		return
 	}
 	s.checkNoSecrets(t, a.GetID(), refs[:40])
+}
+
+// A failed order (not held) stays new in CartRover, and its ImportOrder ended failed: the next
+// run lists it again and may start its workflow ID again (WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY).
+func TestOrderSendRetriesAFailedOrderInTheNextRun(t *testing.T) {
+	s := newSandbox(t, cartroversim.Options{Seed: 14, NoRateLimit: true}, nil)
+	s.skipCustRefs(t, 4000)
+	refs := s.cr.Generate(4, 0)
+
+	s.cb.refuseSalesOrders(http.StatusBadRequest)
+	sum := result(t, s.start(t, "e2e-failed-1", s.settings)).Orders
+	if sum.Failed != 4 || sum.Imported+sum.Healed+sum.Held != 0 {
+		t.Fatalf("first run (CB refuses every sales order): %+v; want 4 failed", trim(sum))
+	}
+	reasons := map[string]string{}
+	for _, p := range failures(sum) {
+		reasons[p.Key] = p.Reason
+	}
+	for _, ref := range refs {
+		o, _ := s.cr.Order(ref)
+		if o.OrderStatus != cartrover.StatusNew || s.cb.OrdersFor(ref) != 0 {
+			t.Errorf("failed order %s: status %s, %d CB orders; want new and none", ref, o.OrderStatus, s.cb.OrdersFor(ref))
+		}
+		if r := reasons[ref]; !strings.Contains(r, "CreateSalesOrder") || !strings.Contains(r, "HTTP 400") {
+			t.Errorf("failed order %s lacks its reason in the summary: %q", ref, r)
+		}
+	}
+
+	s.cb.refuseSalesOrders(0)
+	sum2 := result(t, s.start(t, "e2e-failed-2", s.settings)).Orders
+	if sum2.Imported != 4 || sum2.Failed != 0 || sum2.InOtherRun != 0 {
+		t.Errorf("second run: %+v; want the 4 failed orders imported", trim(sum2))
+	}
+	s.checkExactlyOnce(t, refs, func(string) bool { return false })
+}
+
+// failures are the summary's problems that are not held orders (failed ones, with their reason).
+func failures(o *workflows.OrdersSummary) []workflows.Problem {
+	var out []workflows.Problem
+	for _, p := range o.Problems {
+		if !activities.IsHeldType(p.Type) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func trim(o *workflows.OrdersSummary) workflows.OrdersSummary {
