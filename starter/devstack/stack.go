@@ -117,7 +117,8 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	for _, sc := range DefaultSchedules {
 		if err := s.starter(ctx, "schedule", "apply", "--id", sc.ID, "--settings", settingsFile, "--tasks", sc.Tasks,
-			"--every", sc.Every, "--note", sc.Note); err != nil {
+			// After a pause of make run, one catch-up run is enough; the sandbox needs no backlog of runs.
+			"--every", sc.Every, "--catchup-window", "1m", "--note", sc.Note); err != nil {
 			return nil, fmt.Errorf("apply schedule %s: %w", sc.ID, err)
 		}
 		// apply keeps an existing schedule's approval as it is: approve explicitly, since make run
