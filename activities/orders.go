@@ -122,7 +122,8 @@ func (o Order) Label() string {
 	if ref == "" {
 		ref = o.CustRef
 	}
-	return o.OrderSource + " #" + ref
+	// Carts such as Shopify send their order number with its own "#" ("#1045").
+	return o.OrderSource + " #" + strings.TrimPrefix(ref, "#")
 }
 
 // CompactOrder converts a CartRover order into the compact Order.

@@ -331,8 +331,21 @@ func rootMessage(err error) string {
 }
 
 func (m *orderManager) problem(p Problem) {
-	if len(m.summary.Orders.Problems) < MaxProblems {
-		m.summary.Orders.Problems = append(m.summary.Orders.Problems, p)
+	ps := m.summary.Orders.Problems
+	if len(ps) < MaxProblems {
+		m.summary.Orders.Problems = append(ps, p)
+		return
+	}
+	// The list is full. A failure is rarer and more urgent than a held order (held orders repeat on
+	// every run until the settings are fixed), so it takes the place of the newest held one.
+	if activities.IsHeldType(p.Type) {
+		return
+	}
+	for i := len(ps) - 1; i >= 0; i-- {
+		if activities.IsHeldType(ps[i].Type) {
+			ps[i] = p
+			return
+		}
 	}
 }
 

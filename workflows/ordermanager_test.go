@@ -358,3 +358,40 @@ func TestOrderManagerRecordsAFailedOrderWithItsReasonAndKeepsItForTheNextRun(t *
 		t.Error("a failed order must stay new in CartRover for the next run")
 	}
 }
+
+func TestOrderManagerKeepsFailedOrdersInAFullProblemList(t *testing.T) {
+	// 58 held orders fill the bounded problem list before the last two orders fail: the failures,
+	// rarer and more urgent, must still be listed (they replace the newest held entries).
+	f := newFakeCartRover(60, func(i int, o *activities.Order) {
+		if i < 58 {
+			o.ShipCode = "carrier-pigeon"
+		}
+	})
+	env, _ := newEnv(t)
+	env.OnActivity(oacts.ListOrders, mock.Anything, mock.Anything).Return(f.list)
+	env.OnActivity(oacts.MarkAtWMS, mock.Anything, mock.Anything).Return(f.ack)
+	env.OnActivity(oacts.LoadCatalog, mock.Anything, mock.Anything).Return(activities.Catalog{
+		Items: []activities.CatalogItem{teeItem}, ReferenceListsOK: true,
+		ShippingMethods: []activities.ShippingMethodRef{{Group: "DEFAULT", Code: "UPS Ground"}}}, nil)
+	env.OnActivity(oacts.EnsureCustomer, mock.Anything, mock.Anything).Return(activities.CustomerResult{CustomerCode: "C", ShipToCode: "S"}, nil)
+	env.OnActivity(oacts.CreateSalesOrder, mock.Anything, mock.Anything).Return(activities.SalesOrderResult{},
+		temporal.NewNonRetryableApplicationError("CB refused the sign-in: check CB_USER_CODE and CB_PASSWORD", activities.ErrTypeBadCredentials, nil))
+	env.ExecuteWorkflow(workflows.OrderManager, managerInput(t, 1000))
+	var sum workflows.RunSummary
+	if err := env.GetWorkflowResult(&sum); err != nil {
+		t.Fatal(err)
+	}
+	o := sum.Orders
+	if o.Held != 58 || o.Failed != 2 || len(o.Problems) != workflows.MaxProblems {
+		t.Fatalf("summary: held %d, failed %d, %d problems; want 58, 2, %d", o.Held, o.Failed, len(o.Problems), workflows.MaxProblems)
+	}
+	failed := 0
+	for _, p := range o.Problems {
+		if p.Type == activities.ErrTypeBadCredentials {
+			failed++
+		}
+	}
+	if failed != 2 {
+		t.Errorf("%d of the 2 failed orders are in the problem list of %d", failed, len(o.Problems))
+	}
+}
