@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/cartrover-cb/ordermanager/sandbox"
 )
 
 // Options says where everything listens and how the sandbox behaves.
@@ -49,8 +51,8 @@ func DefaultOptions() Options {
 		SettingsFile:    "deploy/settings.sandbox.yaml",
 		TemporalAddr:    "127.0.0.1:7233",
 		UIPort:          8233,
-		CartRoverAddr:   "127.0.0.1:7081",
-		CBAddr:          "127.0.0.1:7082",
+		CartRoverAddr:   sandbox.DefaultCartRoverAddr,
+		CBAddr:          sandbox.DefaultCBAddr,
 		MetricsAddr:     "127.0.0.1:9464",
 		SeedOrders:      50,
 		OrdersPerMinute: 2,

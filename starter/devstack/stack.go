@@ -14,16 +14,18 @@ import (
 
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/sandbox"
+	"github.com/cartrover-cb/ordermanager/sandbox/cartroversim"
+	"github.com/cartrover-cb/ordermanager/sandbox/cbsim"
 	"github.com/cartrover-cb/ordermanager/starter/command"
 	"github.com/cartrover-cb/ordermanager/worker/workerapp"
 )
 
 // Sandbox credentials: the simulators' defaults, documented in the README. Not secrets.
 const (
-	sandboxAPIUser    = "sandbox"
-	sandboxAPIKey     = "sandbox-key"
-	sandboxCBUser     = "sandbox"
-	sandboxCBPassword = "sandbox-password"
+	sandboxAPIUser    = cartroversim.DefaultAPIUser
+	sandboxAPIKey     = cartroversim.DefaultAPIKey
+	sandboxCBUser     = cbsim.DefaultUserCode
+	sandboxCBPassword = cbsim.DefaultPassword
 )
 
 // DefaultSchedule is one job plan `make run` applies, approved.
