@@ -6,6 +6,8 @@
 package activities
 
 import (
+	"go.temporal.io/sdk/client"
+
 	"github.com/cartrover-cb/ordermanager/cartrover"
 	"github.com/cartrover-cb/ordermanager/connectedbusiness"
 )
@@ -17,4 +19,7 @@ type Activities struct {
 	CartRover *cartrover.Client
 	// CB is Connected Business, behind its small interface.
 	CB connectedbusiness.Service
+	// Temporal is the worker's Temporal client: DispatchPage hands orders to their workflows
+	// with it (nil: the dispatching activities refuse to run).
+	Temporal client.Client
 }

@@ -479,6 +479,17 @@ func sharedEmail(orderSource string) string {
 	return b.String() + "@cartrover.invalid"
 }
 
+// CustomerKey is the key of the CB customer an order belongs to: the lower-case e-mail, or the
+// order source's shared customer's (customers.match: order_source, or an order without e-mail).
+// Orders with one key share one customer.
+func CustomerKey(in EnsureCustomerInput) string {
+	email := strings.TrimSpace(in.Email)
+	if in.Match == "order_source" || email == "" {
+		email = sharedEmail(in.OrderSource)
+	}
+	return strings.ToLower(email)
+}
+
 // EnsureCustomer finds the order's CB customer (by e-mail, or the order source's shared customer)
 // and a ship-to with the order's address, creating the customer when there is none (its default
 // ship-to then carries the order's address). It writes at most once (CreateCustomer); a retry finds

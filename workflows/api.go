@@ -7,6 +7,8 @@
 package workflows
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cartrover-cb/ordermanager/activities"
@@ -52,10 +54,14 @@ const (
 	SASalesOrderCode = "CBSalesOrderCode"
 	// SAImportOutcome is imported, held or failed.
 	SAImportOutcome = "ImportOutcome"
+	// SAOrderStage is an Order's stage: held, in_cb, at_wms, … (activities.Stage*).
+	SAOrderStage = activities.SAOrderStage
+	// SAOrderSettingsDigest is the digest of the settings a held Order last saw.
+	SAOrderSettingsDigest = activities.SAOrderSettingsDigest
 )
 
 // SearchAttributes lists every custom search attribute the product uses (all Keyword).
-var SearchAttributes = []string{SACustRef, SAOrderSource, SASalesOrderCode, SAImportOutcome}
+var SearchAttributes = []string{SACustRef, SAOrderSource, SASalesOrderCode, SAImportOutcome, SAOrderStage, SAOrderSettingsDigest}
 
 // Import outcomes, the values of SAImportOutcome.
 const (
@@ -109,17 +115,17 @@ type Carry struct {
 	Stuck []string `json:"stuck,omitempty"`
 	// StuckInStatus counts Stuck entries of the status being listed (they shift the pages).
 	StuckInStatus int `json:"stuck_in_status,omitempty"`
+	// From is the created-date watermark of a dispatching run; Boundary the orders created at it
+	// already dispatched.
+	From     time.Time `json:"from,omitzero"`
+	Boundary []string  `json:"boundary,omitempty"`
 }
 
 // MaxProblems bounds every list of held or failed records in a summary (history stays small).
 const MaxProblems = 50
 
 // Problem is one record a human should look at: its key (cust_ref, SKU, …), why, and the error type.
-type Problem struct {
-	Key    string `json:"key"`
-	Reason string `json:"reason"`
-	Type   string `json:"type,omitempty"`
-}
+type Problem = activities.Problem
 
 // RunSummary is the result of an OrderManager run and the answer of its progress query.
 type RunSummary struct {
@@ -143,6 +149,13 @@ type OrdersSummary struct {
 	// InOtherRun counts orders another run was already importing (their child workflow was running).
 	InOtherRun int       `json:"in_other_run,omitempty"`
 	Problems   []Problem `json:"problems,omitempty"`
+	// Dispatch are the figures of a run that hands orders to their Order workflows (it does not
+	// wait for imports: Imported stays 0; each order's stage is its OrderStage).
+	Dispatch *activities.DispatchCounts `json:"dispatch,omitempty"`
+	// Rechecked counts held orders whose settings changed since they were held: they try again.
+	Rechecked int `json:"rechecked,omitempty"`
+	// StoppedEarly says why the run stopped dispatching before the list's end or the limit.
+	StoppedEarly string `json:"stopped_early,omitempty"`
 }
 
 // ShipmentsSummary holds the Shipment Confirmation Pickup figures.
@@ -228,4 +241,8 @@ var (
 	SalesOrderCodeKey = temporal.NewSearchAttributeKeyKeyword(SASalesOrderCode)
 	// ImportOutcomeKey is the typed key of SAImportOutcome.
 	ImportOutcomeKey = temporal.NewSearchAttributeKeyKeyword(SAImportOutcome)
+	// OrderStageKey is the typed key of SAOrderStage.
+	OrderStageKey = temporal.NewSearchAttributeKeyKeyword(SAOrderStage)
+	// SettingsDigestKey is the typed key of SAOrderSettingsDigest.
+	SettingsDigestKey = temporal.NewSearchAttributeKeyKeyword(SAOrderSettingsDigest)
 )

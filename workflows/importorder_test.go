@@ -74,10 +74,12 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, saRecorder) {
 	env.RegisterActivity(oacts)
 	env.RegisterWorkflowWithOptions(workflows.ImportOrder, workflowOpts(workflows.ImportOrderName))
 	env.RegisterWorkflowWithOptions(workflows.OrderManager, workflowOpts(workflows.OrderManagerName))
+	env.RegisterWorkflowWithOptions(workflows.Order, workflowOpts(workflows.OrderName))
+	env.RegisterWorkflowWithOptions(workflows.CustomerLock, workflowOpts(workflows.CustomerLockName))
 	rec := saRecorder{}
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		sa := args.Get(0).(temporal.SearchAttributes)
-		for _, k := range []temporal.SearchAttributeKeyKeyword{workflows.ImportOutcomeKey, workflows.SalesOrderCodeKey} {
+		for _, k := range []temporal.SearchAttributeKeyKeyword{workflows.ImportOutcomeKey, workflows.SalesOrderCodeKey, workflows.OrderStageKey, workflows.SettingsDigestKey} {
 			if v, ok := sa.GetKeyword(k); ok {
 				rec[k.GetName()] = v
 			}

@@ -45,7 +45,11 @@ func OrderManager(ctx workflow.Context, in OrderManagerInput) (RunSummary, error
 		var err error
 		switch task {
 		case TaskOrders:
-			err = m.runOrders(ctx)
+			if workflow.GetVersion(ctx, dispatchVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				err = m.runOrders(ctx) // a run of the previous release, replaying
+			} else {
+				err = m.dispatchOrders(ctx)
+			}
 		default:
 			err = m.runPickup(ctx, task)
 		}
@@ -67,17 +71,22 @@ type orderManager struct {
 	window  int
 
 	// Per-run CB caches (rebuilt after continue-as-new: one more lookup per hop, not per order).
+	catalogCache
+	stuck map[string]bool
+}
+
+// catalogCache is what CB said about items, reference lists and class templates.
+type catalogCache struct {
 	items     map[string]*activities.CatalogItem // ItemName → item (nil = CB has none)
 	listsRead bool
 	methods   []activities.ShippingMethodRef
 	terms     []activities.PaymentTermRef
 	templates map[string]activities.TemplateChoice // business type + "|" + country
-	stuck     map[string]bool
 }
 
 func newOrderManager(ctx workflow.Context, in OrderManagerInput) *orderManager {
-	m := &orderManager{in: in, window: in.MaxInFlight, items: map[string]*activities.CatalogItem{},
-		templates: map[string]activities.TemplateChoice{}, stuck: map[string]bool{}}
+	m := &orderManager{in: in, window: in.MaxInFlight, stuck: map[string]bool{}, catalogCache: catalogCache{
+		items: map[string]*activities.CatalogItem{}, templates: map[string]activities.TemplateChoice{}}}
 	if m.window <= 0 {
 		m.window = DefaultMaxInFlight
 	}
@@ -112,6 +121,12 @@ func (m *orderManager) done(t Task) bool {
 }
 
 func (m *orderManager) setDetails(ctx workflow.Context) {
+	if o := m.summary.Orders; o != nil && o.Dispatch != nil {
+		d := o.Dispatch
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("orders: %d listed, %d dispatched: %d new, %d new and held, %d already held, %d rechecked, %d importing, %d already in CB, %d quarantined, %d skipped (on hold / sending canceled)",
+			d.Listed, d.Dispatched, d.New, d.NewHeld, d.AlreadyHeld, d.Rechecked+o.Rechecked, d.Importing, d.AlreadyInCB, d.Quarantined, d.Skipped))
+		return
+	}
 	if o := m.summary.Orders; o != nil {
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("orders: %d downloaded, %d imported, %d healed, %d held, %d failed",
 			o.Downloaded, o.Imported, o.Healed, o.Held, o.Failed))
@@ -398,10 +413,17 @@ func (m *orderManager) loadCatalog(ctx workflow.Context, orders []activities.Ord
 func (m *orderManager) childInput(o activities.Order) ImportOrderInput {
 	r := m.in.Settings.Resolve(o.OrderSource)
 	skus := make([]string, 0, len(o.Items))
+	for _, l := range o.Items {
+		skus = append(skus, l.SKU)
+	}
+	return ImportOrderInput{Order: o, Settings: r.ForSKUs(skus), Catalog: m.catalogFor(o, r), FlagHeld: m.in.Settings.HoldInCartRover}
+}
+
+// catalogFor picks from the cache what one order needs.
+func (m *catalogCache) catalogFor(o activities.Order, r settings.Resolved) OrderCatalog {
 	var cat OrderCatalog
 	seen := map[string]bool{}
 	for _, l := range o.Items {
-		skus = append(skus, l.SKU)
 		name, _ := r.ItemName(l.SKU)
 		if it := m.items[name]; it != nil && !seen[name] {
 			seen[name] = true
@@ -435,7 +457,7 @@ func (m *orderManager) childInput(o activities.Order) ImportOrderInput {
 	if cat.ShipToTemplate == "" {
 		cat.ShipToTemplate = tc.ShipTo
 	}
-	return ImportOrderInput{Order: o, Settings: r.ForSKUs(skus), Catalog: cat, FlagHeld: m.in.Settings.HoldInCartRover}
+	return cat
 }
 
 func equalFold(a, b string) bool {

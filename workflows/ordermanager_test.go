@@ -3,167 +3,140 @@ package workflows_test
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/workflows"
 )
 
-// fakeCartRover is a CartRover order list the mocks share: MarkAtWMS removes an order from "new".
-type fakeCartRover struct {
-	mu     sync.Mutex
-	orders []activities.Order // in list order
-	acked  map[string]int
-	lists  []activities.ListOrdersInput
+// fakeDispatch is a CartRover new list behind DispatchPage: orders created one a second, some held
+// (they never count toward the limit); it records the pages asked for.
+type fakeDispatch struct {
+	mu    sync.Mutex
+	n     int
+	held  func(i int) bool
+	base  time.Time
+	calls []activities.DispatchPageInput
+	seen  map[int]bool
 }
 
-func newFakeCartRover(n int, change func(i int, o *activities.Order)) *fakeCartRover {
-	f := &fakeCartRover{acked: map[string]int{}}
-	for i := 0; i < n; i++ {
-		o := testOrder(fmt.Sprintf("R%04d", i))
-		if change != nil {
-			change(i, &o)
-		}
-		f.orders = append(f.orders, o)
-	}
-	return f
-}
-
-func (f *fakeCartRover) list(_ context.Context, in activities.ListOrdersInput) (activities.OrderPage, error) {
+func (f *fakeDispatch) page(_ context.Context, in activities.DispatchPageInput) (activities.DispatchPageResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.lists = append(f.lists, in)
-	var open []activities.Order
-	for _, o := range f.orders {
-		if f.acked[o.CustRef] == 0 {
-			open = append(open, o)
+	f.calls = append(f.calls, in)
+	var list []int // orders created at or after the watermark, not yet seen
+	for i := 0; i < f.n; i++ {
+		if !in.From.IsZero() && f.base.Add(time.Duration(i)*time.Second).Before(in.From) {
+			continue
 		}
+		list = append(list, i)
+	}
+	skip := map[string]bool{}
+	for _, k := range in.SkipKeys {
+		skip[k] = true
 	}
 	from := (in.Page - 1) * in.Limit
-	if from >= len(open) {
-		return activities.OrderPage{}, nil
+	var res activities.DispatchPageResult
+	for j := from; j < len(list) && j < from+in.Limit; j++ {
+		i := list[j]
+		key := fmt.Sprintf("R%04d", i)
+		created := f.base.Add(time.Duration(i) * time.Second)
+		if created.After(res.LastCreated) {
+			res.LastCreated, res.BoundaryKeys = created, []string{key}
+		}
+		if skip[key] || res.LimitReached {
+			continue
+		}
+		res.Counts.Listed++
+		res.Counts.Dispatched++
+		switch {
+		case f.seen[i]:
+			res.Counts.Importing++
+		case f.held(i):
+			res.Counts.NewHeld++
+			res.Problems = append(res.Problems, activities.Problem{Key: key, Type: activities.ErrTypeUnmappedShipCode, Reason: "held"})
+		default:
+			res.Counts.New++
+		}
+		f.seen[i] = true
+		if res.Counts.New >= in.Remaining {
+			res.LimitReached = true
+		}
 	}
-	to := min(from+in.Limit, len(open))
-	return activities.OrderPage{Orders: open[from:to], Full: to-from == in.Limit}, nil
+	res.Full = len(list)-from >= in.Limit
+	return res, nil
 }
 
-func (f *fakeCartRover) ack(_ context.Context, ref string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.acked[ref]++
-	return nil
-}
-
-func managerEnv(t *testing.T, f *fakeCartRover) (*testEnv, *sync.Map) {
+func dispatchEnv(t *testing.T, f *fakeDispatch) *testEnv {
 	env, _ := newEnv(t)
-	created := &sync.Map{} // POCode → count
-	env.OnActivity(oacts.ListOrders, mock.Anything, mock.Anything).Return(f.list)
-	env.OnActivity(oacts.MarkAtWMS, mock.Anything, mock.Anything).Return(f.ack)
-	env.OnActivity(oacts.LoadCatalog, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.CatalogInput) (activities.Catalog, error) {
-			var c activities.Catalog
-			for _, n := range in.ItemNames {
-				if n == teeItem.Name {
-					c.Items = append(c.Items, teeItem)
-				}
-			}
-			if in.ReferenceLists {
-				c.ReferenceListsOK = true
-				c.ShippingMethods = []activities.ShippingMethodRef{{Group: "DEFAULT", Code: "UPS Ground"}}
-			}
-			return c, nil
-		})
-	env.OnActivity(oacts.EnsureCustomer, mock.Anything, mock.Anything).Return(activities.CustomerResult{CustomerCode: "C", ShipToCode: "S"}, nil)
-	env.OnActivity(oacts.CreateSalesOrder, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, so activities.SalesOrderInput) (activities.SalesOrderResult, error) {
-			n, _ := created.LoadOrStore(so.CustRef, new(int))
-			*n.(*int)++
-			return activities.SalesOrderResult{Code: "SO-" + so.CustRef}, nil
-		})
-	return &testEnv{env}, created
+	f.seen = map[int]bool{}
+	f.base = time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	env.OnActivity(oacts.DispatchPage, mock.Anything, mock.Anything).Return(f.page)
+	env.OnActivity(oacts.RecheckHeld, mock.Anything, mock.Anything).Return(activities.RecheckHeldResult{Told: 3, Rechecking: 2}, nil)
+	return &testEnv{env}
 }
 
 func managerInput(t *testing.T, limit int) workflows.OrderManagerInput {
 	s := mustSettings(t)
 	s.DownloadLimit = limit
-	return workflows.OrderManagerInput{Settings: s, Tasks: []workflows.Task{workflows.TaskOrders}, MaxInFlight: 8}
+	return workflows.OrderManagerInput{Settings: s, Tasks: []workflows.Task{workflows.TaskOrders}}
 }
 
-func TestOrderManagerImportsEveryNewOrderOnceAndHoldsTheRest(t *testing.T) {
-	// 230 orders over three pages; every 10th has an unmapped ship code and stays "new".
-	f := newFakeCartRover(230, func(i int, o *activities.Order) {
-		if i%10 == 3 {
-			o.ShipCode = "carrier-pigeon"
-		}
-	})
-	env, created := managerEnv(t, f)
-	env.ExecuteWorkflow(workflows.OrderManager, managerInput(t, 1000))
+func TestOrderManagerDispatchesPastHeldOrdersUpToTheLimitOfNewOnes(t *testing.T) {
+	// 600 held orders ahead of 50 new ones, download_limit 100: held ones do not fill the limit.
+	f := &fakeDispatch{n: 650, held: func(i int) bool { return i < 600 }}
+	env := dispatchEnv(t, f)
+	env.ExecuteWorkflow(workflows.OrderManager, managerInput(t, 100))
 	var sum workflows.RunSummary
 	if err := env.GetWorkflowResult(&sum); err != nil {
 		t.Fatal(err)
 	}
-	o := sum.Orders
-	if o == nil || o.Downloaded != 230 || o.Imported != 207 || o.Held != 23 || o.Failed != 0 || o.Healed != 0 {
-		t.Fatalf("summary %+v", o)
+	d := sum.Orders.Dispatch
+	if d == nil || d.New != 50 || d.NewHeld != 600 || d.Listed != 650 || sum.Orders.Rechecked != 2 {
+		t.Fatalf("summary %+v dispatch %+v", sum.Orders, d)
 	}
-	for _, ord := range f.orders {
-		n, ok := created.Load(ord.CustRef)
-		held := ord.ShipCode == "carrier-pigeon"
-		switch {
-		case held && ok:
-			t.Errorf("held order %s reached CB", ord.CustRef)
-		case !held && (!ok || *n.(*int) != 1 || f.acked[ord.CustRef] != 1):
-			t.Errorf("order %s: want exactly one CB order and one acknowledgement", ord.CustRef)
+	if len(f.calls) != 7 {
+		t.Errorf("want 7 pages for 650 orders, got %d", len(f.calls))
+	}
+	for i, c := range f.calls {
+		if c.Page != 1 || c.Limit != 100 || c.SettingsDigest == "" || c.TaskQueue == "" {
+			t.Errorf("page call %d: %+v", i, c)
+		}
+		if i > 0 && !c.From.After(f.calls[i-1].From) {
+			t.Errorf("page call %d does not move the watermark: %v", i, c.From)
 		}
 	}
-	if len(o.Problems) != 23 || o.Problems[0].Type != activities.ErrTypeUnmappedShipCode || !strings.Contains(o.Problems[0].Reason, "carrier-pigeon") {
-		t.Errorf("problems %+v", o.Problems)
-	}
-	for _, l := range f.lists {
-		if l.Status != "new" || l.Limit != 100 {
-			t.Errorf("list call %+v", l)
-		}
+	if len(sum.Orders.Problems) == 0 || sum.Orders.Problems[0].Type != activities.ErrTypeUnmappedShipCode {
+		t.Errorf("problems %+v", sum.Orders.Problems)
 	}
 }
 
 func TestOrderManagerStopsAtTheDownloadLimit(t *testing.T) {
-	f := newFakeCartRover(330, nil)
-	env, created := managerEnv(t, f)
+	f := &fakeDispatch{n: 330, held: func(int) bool { return false }}
+	env := dispatchEnv(t, f)
 	env.ExecuteWorkflow(workflows.OrderManager, managerInput(t, 150))
 	var sum workflows.RunSummary
 	if err := env.GetWorkflowResult(&sum); err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	created.Range(func(_, _ any) bool { n++; return true })
-	if sum.Orders.Downloaded != 150 || sum.Orders.Imported != 150 || n != 150 {
-		t.Fatalf("want 150 orders, got summary %+v and %d CB orders", sum.Orders, n)
-	}
-	if len(f.lists) != 2 {
-		t.Errorf("want 2 list calls for 150 orders, got %d", len(f.lists))
+	if sum.Orders.Dispatch.New != 150 || len(f.calls) != 2 || f.calls[1].Remaining != 50 {
+		t.Fatalf("summary %+v, %d calls", sum.Orders.Dispatch, len(f.calls))
 	}
 }
 
-func TestOrderManagerContinuesAsNewWhenSuggested(t *testing.T) {
-	f := newFakeCartRover(250, func(i int, o *activities.Order) {
-		if i < 5 {
-			o.Items[0].SKU = "NOPE"
-		}
-	})
-	env, _ := managerEnv(t, f)
+func TestOrderManagerContinuesAsNewCarryingTheWatermark(t *testing.T) {
+	f := &fakeDispatch{n: 250, held: func(i int) bool { return i < 5 }}
+	env := dispatchEnv(t, f)
 	env.SetContinueAsNewSuggested(true)
 	env.ExecuteWorkflow(workflows.OrderManager, managerInput(t, 1000))
-	err := env.GetWorkflowError()
 	var can *workflow.ContinueAsNewError
-	if !errorsAs(err, &can) {
+	if err := env.GetWorkflowError(); !errorsAs(err, &can) {
 		t.Fatalf("want continue-as-new, got %v", err)
 	}
 	var next workflows.OrderManagerInput
@@ -171,130 +144,36 @@ func TestOrderManagerContinuesAsNewWhenSuggested(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := next.Carry
-	if c == nil || c.Summary.Orders.Downloaded != 100 || c.Summary.Orders.Held != 5 || c.Summary.Continuations != 1 ||
-		c.NextPage != 1 || len(c.Stuck) != 5 || c.StuckInStatus != 5 {
+	if c == nil || c.Summary.Orders.Dispatch.New != 95 || c.Summary.Orders.Dispatch.NewHeld != 5 || c.From.IsZero() || len(c.Boundary) != 1 {
 		t.Fatalf("carry %+v", c)
 	}
-	if next.Settings.DownloadLimit != 1000 || len(next.Tasks) != 1 {
-		t.Errorf("the continuation must keep the settings and tasks: %+v", next)
-	}
-
-	// The continuation resumes: it skips the 5 held orders and imports the other 145.
-	env2, created := managerEnv(t, f)
+	env2 := dispatchEnv(t, f)
 	env2.ExecuteWorkflow(workflows.OrderManager, next)
 	var sum workflows.RunSummary
 	if err := env2.GetWorkflowResult(&sum); err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	created.Range(func(_, _ any) bool { n++; return true })
-	if sum.Orders.Downloaded != 250 || sum.Orders.Imported != 245 || sum.Orders.Held != 5 || n != 150 {
-		t.Fatalf("after continuing: %+v, %d CB orders in the second run", sum.Orders, n)
+	if d := sum.Orders.Dispatch; d.New != 245 || d.NewHeld != 5 || d.Importing != 0 {
+		t.Fatalf("after continuing: %+v", d)
 	}
 }
 
-// windowProbe is a stand-in ImportOrder that records how many run at once.
-type windowProbe struct {
-	mu            sync.Mutex
-	running, peak int
-	done          int
-}
-
-func (p *windowProbe) importOrder(ctx workflow.Context, in workflows.ImportOrderInput) (workflows.ImportOrderResult, error) {
-	p.mu.Lock()
-	p.running++
-	p.peak = max(p.peak, p.running)
-	p.mu.Unlock()
-	_ = workflow.Sleep(ctx, time.Minute)
-	p.mu.Lock()
-	p.running--
-	p.done++
-	p.mu.Unlock()
-	if strings.HasSuffix(in.Order.CustRef, "7") {
-		return workflows.ImportOrderResult{}, temporal.NewNonRetryableApplicationError("boom", "SomethingBroke", nil)
-	}
-	return workflows.ImportOrderResult{CustRef: in.Order.CustRef, SalesOrderCode: "SO"}, nil
-}
-
-func TestOrderManagerKeepsTheWindowOfChildrenBounded(t *testing.T) {
-	f := newFakeCartRover(40, nil)
-	var s testEnvSuite
-	env := s.env()
-	env.RegisterActivity(oacts)
-	env.RegisterWorkflowWithOptions(workflows.OrderManager, workflowOpts(workflows.OrderManagerName))
-	probe := &windowProbe{}
-	env.RegisterWorkflowWithOptions(probe.importOrder, workflowOpts(workflows.ImportOrderName))
-	env.OnActivity(oacts.ListOrders, mock.Anything, mock.Anything).Return(f.list)
-	env.OnActivity(oacts.LoadCatalog, mock.Anything, mock.Anything).Return(activities.Catalog{}, nil)
-	var progress workflows.RunSummary
-	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(workflows.ProgressQuery)
-		if err != nil {
-			t.Errorf("progress query: %v", err)
-			return
-		}
-		_ = v.Get(&progress)
-	}, 90*time.Second)
-	in := managerInput(t, 1000)
-	in.MaxInFlight = 3
-	env.ExecuteWorkflow(workflows.OrderManager, in)
-	var sum workflows.RunSummary
-	if err := env.GetWorkflowResult(&sum); err != nil {
-		t.Fatal(err)
-	}
-	if probe.peak != 3 || probe.done != 40 {
-		t.Errorf("want at most 3 children at once and all 40 done; peak %d, done %d", probe.peak, probe.done)
-	}
-	if sum.Orders.Imported != 36 || sum.Orders.Failed != 4 || sum.Orders.Problems[0].Type != "SomethingBroke" {
-		t.Errorf("summary %+v", sum.Orders)
-	}
-	if progress.Orders == nil || progress.Orders.Downloaded == 0 || progress.Orders.Downloaded >= 40 {
-		t.Errorf("the progress query must answer the figures while the run works: %+v", progress.Orders)
-	}
-}
-
-func TestOrderManagerRetriesNamedOrders(t *testing.T) {
-	f := newFakeCartRover(0, nil)
-	env, created := managerEnv(t, f)
-	env.OnActivity(oacts.GetOrders, mock.Anything, activities.GetOrdersInput{CustRefs: []string{"A1", "ZZ"}}).Return(
-		activities.OrderPage{Orders: []activities.Order{testOrder("A1")}, Missing: []string{"ZZ"}}, nil).Once()
+func TestOrderManagerRetriesNamedOrdersInOneDispatch(t *testing.T) {
+	env, _ := newEnv(t)
+	var got activities.DispatchPageInput
+	env.OnActivity(oacts.DispatchPage, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DispatchPageInput) (activities.DispatchPageResult, error) {
+		got = in
+		return activities.DispatchPageResult{Counts: activities.DispatchCounts{Listed: 2, Dispatched: 2, Rechecked: 2}}, nil
+	}).Once()
 	in := managerInput(t, 10)
-	in.CustRefs = []string{"A1", "ZZ"}
+	in.CustRefs = []string{"A", "B"}
 	env.ExecuteWorkflow(workflows.OrderManager, in)
 	var sum workflows.RunSummary
 	if err := env.GetWorkflowResult(&sum); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := created.Load("A1"); !ok || sum.Orders.Imported != 1 || sum.Orders.Failed != 1 || sum.Orders.Problems[0].Key != "ZZ" {
-		t.Errorf("summary %+v", sum.Orders)
-	}
-	if len(f.lists) != 0 {
-		t.Error("named orders must not list CartRover")
-	}
-}
-
-func TestOrderManagerListsErrorOrdersWhenHeldOrdersAreFlagged(t *testing.T) {
-	f := newFakeCartRover(3, func(i int, o *activities.Order) {
-		if i == 0 {
-			o.ShipCode = "nope"
-		}
-	})
-	env, _ := managerEnv(t, f)
-	env.OnActivity(oacts.FlagOrder, mock.Anything, mock.Anything).Return(nil).Once()
-	in := managerInput(t, 10)
-	in.Settings.HoldInCartRover = true
-	env.ExecuteWorkflow(workflows.OrderManager, in)
-	var sum workflows.RunSummary
-	if err := env.GetWorkflowResult(&sum); err != nil {
-		t.Fatal(err)
-	}
-	var statuses []string
-	for _, l := range f.lists {
-		statuses = append(statuses, l.Status)
-	}
-	sort.Strings(statuses)
-	if strings.Join(statuses, ",") != "error,new" || sum.Orders.Held != 1 || sum.Orders.Imported != 2 {
-		t.Errorf("lists %v, summary %+v", statuses, sum.Orders)
+	if strings.Join(got.CustRefs, ",") != "A,B" || sum.Orders.Dispatch.Rechecked != 2 {
+		t.Fatalf("input %+v, summary %+v", got, sum.Orders.Dispatch)
 	}
 }
 
@@ -307,91 +186,5 @@ func TestOrderManagerRefusesInvalidSettingsNamingTheKeys(t *testing.T) {
 	err := env.GetWorkflowError()
 	if errType(err) != "InvalidSettings" || !strings.Contains(err.Error(), "warehouse") || !strings.Contains(err.Error(), "customers.match") {
 		t.Fatalf("got %v", err)
-	}
-}
-
-func TestOrderManagerRecordsAFailedOrderWithItsReasonAndKeepsItForTheNextRun(t *testing.T) {
-	f := newFakeCartRover(5, nil)
-	env, _ := newEnv(t)
-	env.OnActivity(oacts.ListOrders, mock.Anything, mock.Anything).Return(f.list)
-	env.OnActivity(oacts.MarkAtWMS, mock.Anything, mock.Anything).Return(f.ack)
-	env.OnActivity(oacts.LoadCatalog, mock.Anything, mock.Anything).Return(activities.Catalog{
-		Items: []activities.CatalogItem{teeItem}, ReferenceListsOK: true,
-		ShippingMethods: []activities.ShippingMethodRef{{Group: "DEFAULT", Code: "UPS Ground"}}}, nil)
-	env.OnActivity(oacts.EnsureCustomer, mock.Anything, mock.Anything).Return(activities.CustomerResult{CustomerCode: "C", ShipToCode: "S"}, nil)
-	var mu sync.Mutex
-	attempts := map[string]int{}
-	env.OnActivity(oacts.CreateSalesOrder, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, so activities.SalesOrderInput) (activities.SalesOrderResult, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			attempts[so.CustRef]++
-			switch {
-			case so.CustRef == "R0002": // CB stays down for this order
-				return activities.SalesOrderResult{}, fmt.Errorf("cust_ref %s: create CB sales order: connected business Transactions/createsalesorder: HTTP 503", so.CustRef)
-			case so.CustRef == "R0004" && attempts[so.CustRef] <= 12: // a run of transient faults longer than 8 attempts
-				return activities.SalesOrderResult{}, fmt.Errorf("cust_ref %s: create CB sales order: connected business Transactions/orderlookup: HTTP 503", so.CustRef)
-			}
-			return activities.SalesOrderResult{Code: "SO-" + so.CustRef}, nil
-		})
-	env.ExecuteWorkflow(workflows.OrderManager, managerInput(t, 10))
-	var sum workflows.RunSummary
-	if err := env.GetWorkflowResult(&sum); err != nil {
-		t.Fatal(err)
-	}
-	o := sum.Orders
-	if o.Imported != 4 || o.Failed != 1 || f.acked["R0004"] != 1 {
-		t.Fatalf("want 4 imported (one after 12 transient faults) and 1 failed: %+v", o)
-	}
-	if n := attempts["R0002"]; n < 2 || n > 30 {
-		t.Errorf("retries must be bounded and happen: %d attempts", n)
-	}
-	if len(o.Problems) != 1 {
-		t.Fatalf("the failed order must be in the problems: %+v", o.Problems)
-	}
-	p := o.Problems[0]
-	if p.Key != "R0002" || p.Type != workflows.ErrTypeRetriesExhausted || !strings.Contains(p.Reason, "CreateSalesOrder") ||
-		!strings.Contains(p.Reason, "Transactions/createsalesorder: HTTP 503") || !strings.Contains(p.Reason, "next run retries it") {
-		t.Errorf("problem %+v: want the cust_ref, the failed step, CB's answer and what happens next", p)
-	}
-	if f.acked["R0002"] != 0 {
-		t.Error("a failed order must stay new in CartRover for the next run")
-	}
-}
-
-func TestOrderManagerKeepsFailedOrdersInAFullProblemList(t *testing.T) {
-	// 58 held orders fill the bounded problem list before the last two orders fail: the failures,
-	// rarer and more urgent, must still be listed (they replace the newest held entries).
-	f := newFakeCartRover(60, func(i int, o *activities.Order) {
-		if i < 58 {
-			o.ShipCode = "carrier-pigeon"
-		}
-	})
-	env, _ := newEnv(t)
-	env.OnActivity(oacts.ListOrders, mock.Anything, mock.Anything).Return(f.list)
-	env.OnActivity(oacts.MarkAtWMS, mock.Anything, mock.Anything).Return(f.ack)
-	env.OnActivity(oacts.LoadCatalog, mock.Anything, mock.Anything).Return(activities.Catalog{
-		Items: []activities.CatalogItem{teeItem}, ReferenceListsOK: true,
-		ShippingMethods: []activities.ShippingMethodRef{{Group: "DEFAULT", Code: "UPS Ground"}}}, nil)
-	env.OnActivity(oacts.EnsureCustomer, mock.Anything, mock.Anything).Return(activities.CustomerResult{CustomerCode: "C", ShipToCode: "S"}, nil)
-	env.OnActivity(oacts.CreateSalesOrder, mock.Anything, mock.Anything).Return(activities.SalesOrderResult{},
-		temporal.NewNonRetryableApplicationError("CB refused the sign-in: check CB_USER_CODE and CB_PASSWORD", activities.ErrTypeBadCredentials, nil))
-	env.ExecuteWorkflow(workflows.OrderManager, managerInput(t, 1000))
-	var sum workflows.RunSummary
-	if err := env.GetWorkflowResult(&sum); err != nil {
-		t.Fatal(err)
-	}
-	o := sum.Orders
-	if o.Held != 58 || o.Failed != 2 || len(o.Problems) != workflows.MaxProblems {
-		t.Fatalf("summary: held %d, failed %d, %d problems; want 58, 2, %d", o.Held, o.Failed, len(o.Problems), workflows.MaxProblems)
-	}
-	failed := 0
-	for _, p := range o.Problems {
-		if p.Type == activities.ErrTypeBadCredentials {
-			failed++
-		}
-	}
-	if failed != 2 {
-		t.Errorf("%d of the 2 failed orders are in the problem list of %d", failed, len(o.Problems))
 	}
 }

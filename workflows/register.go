@@ -13,6 +13,9 @@ type WorkflowRegistry interface {
 // ImportOrder and the pickups (ShipmentPickup, InventorySync, ProductSync).
 func Register(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(OrderManager, workflow.RegisterOptions{Name: OrderManagerName})
+	// ImportOrder stays registered so runs of the previous release finish.
 	r.RegisterWorkflowWithOptions(ImportOrder, workflow.RegisterOptions{Name: ImportOrderName})
+	r.RegisterWorkflowWithOptions(Order, workflow.RegisterOptions{Name: OrderName})
+	r.RegisterWorkflowWithOptions(CustomerLock, workflow.RegisterOptions{Name: CustomerLockName})
 	RegisterPickups(r)
 }

@@ -43,7 +43,8 @@ type Workers struct {
 }
 
 // NewWorkers creates (does not start) the two workers on c and registers the workflows under
-// their fixed names and acts' methods under their method names.
+// their fixed names and acts' methods under their method names. It gives acts the client c when
+// acts has none (the dispatching activities start Order workflows with it).
 func NewWorkers(c client.Client, acts *activities.Activities, opts Options) (*Workers, error) {
 	if opts.TaskQueue == "" {
 		return nil, errors.New("workerapp: Options.TaskQueue is empty: set TASK_QUEUE (default order-manager)")
@@ -71,6 +72,9 @@ func NewWorkers(c client.Client, acts *activities.Activities, opts Options) (*Wo
 	w := &Workers{
 		Main:      worker.New(c, opts.TaskQueue, mainOpts),
 		CartRover: worker.New(c, workflows.CartRoverTaskQueue(opts.TaskQueue), crOpts),
+	}
+	if acts.Temporal == nil {
+		acts.Temporal = c // DispatchPage hands orders to their Order workflows with it
 	}
 	workflows.Register(w.Main)
 	w.Main.RegisterActivity(acts)

@@ -1,0 +1,106 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cartrover-cb/ordermanager/activities"
+	"github.com/cartrover-cb/ordermanager/settings"
+)
+
+// dispatchVersion is the workflow.GetVersion change ID under which Order Send dispatches orders to
+// their Order workflows; runs recorded before it (no marker) keep importing in ImportOrder children.
+const dispatchVersion = "order-send-dispatch"
+
+// MaxDispatchTime bounds how long one run dispatches orders: a run that reaches it stops listing
+// (the next scheduled run goes on), so a run's age stays bounded whatever CartRover or Temporal do.
+const MaxDispatchTime = 15 * time.Minute
+
+// dispatchOrders is Order Send as discover-and-dispatch: hand the held orders new settings when the
+// settings changed, then list CartRover's new orders page by page and hand each to its Order
+// workflow (DispatchPage), never waiting for an import. download_limit counts only orders new to
+// their workflow and importable, so held orders neither fill it nor stall the run.
+func (m *orderManager) dispatchOrders(ctx workflow.Context) error {
+	s := m.summary.Orders
+	if s == nil {
+		s = &OrdersSummary{}
+		m.summary.Orders = s
+	}
+	if s.Dispatch == nil {
+		s.Dispatch = &activities.DispatchCounts{}
+	}
+	digest := activities.Digest(m.in.Settings)
+	started := workflow.Now(ctx)
+	if m.carry.NextPage == 0 && len(m.in.CustRefs) == 0 {
+		var re activities.RecheckHeldResult
+		if err := workflow.ExecuteActivity(recheckOptions(ctx), orderActs.RecheckHeld,
+			activities.RecheckHeldInput{Settings: m.in.Settings, Digest: digest}).Get(ctx, &re); err != nil {
+			m.logger.Warn("Could not hand the held orders the new settings; the next run tries again", "Error", err)
+		}
+		s.Rechecked += re.Rechecking
+		m.carry.NextPage = 1
+	}
+	limit := m.in.Settings.DownloadLimit
+	if limit <= 0 {
+		limit = settings.DefaultDownloadLimit
+	}
+	for {
+		in := activities.DispatchPageInput{
+			Settings: m.in.Settings, SettingsDigest: digest, TaskQueue: workflow.GetInfo(ctx).TaskQueueName,
+			From: m.carry.From, Page: m.carry.NextPage, Limit: OrderPageSize, Remaining: limit - s.Dispatch.New,
+			SkipKeys: m.carry.Boundary, CustRefs: m.in.CustRefs,
+		}
+		var page activities.DispatchPageResult
+		if err := workflow.ExecuteActivity(dispatchOptions(ctx), orderActs.DispatchPage, in).Get(ctx, &page); err != nil {
+			return err
+		}
+		s.Dispatch.Add(page.Counts)
+		s.Downloaded = s.Dispatch.New
+		s.Held = s.Dispatch.NewHeld + s.Dispatch.AlreadyHeld + s.Dispatch.Quarantined
+		for _, p := range page.Problems {
+			m.problem(p)
+		}
+		m.setDetails(ctx)
+		if len(m.in.CustRefs) > 0 || page.LimitReached || !page.Full {
+			return nil
+		}
+		// The next page starts at the last created date seen (the orders dispatched meanwhile may
+		// leave the list and shift page numbers; a watermark does not shift).
+		if page.LastCreated.After(m.carry.From) {
+			m.carry.From, m.carry.NextPage, m.carry.Boundary = page.LastCreated, 1, page.BoundaryKeys
+		} else {
+			m.carry.NextPage++ // a whole page created in one second: page on
+		}
+		if workflow.Now(ctx).Sub(started) > MaxDispatchTime {
+			s.StoppedEarly = "dispatching took longer than " + MaxDispatchTime.String() + "; the next run goes on"
+			return nil
+		}
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			return m.continueAsNew(ctx)
+		}
+	}
+}
+
+// dispatchOptions: one CartRover list call per attempt, on the CartRover task queue (rate capped
+// server-side), then one Update-with-Start per order; a retry resumes from the heartbeat.
+func dispatchOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           CartRoverTaskQueue(workflow.GetInfo(ctx).TaskQueueName),
+		StartToCloseTimeout: 5 * time.Minute,
+		HeartbeatTimeout:    time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 12,
+		},
+	})
+}
+
+// recheckOptions: visibility reads and updates only (no CartRover or CB call).
+func recheckOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 5 * time.Minute,
+		HeartbeatTimeout:    time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 3},
+	})
+}
