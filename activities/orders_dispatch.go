@@ -79,8 +79,9 @@ const (
 const maxIDRef = 200
 
 // OrderWorkflowID is the workflow ID of one CartRover order: cartrover-order:<cust_ref>, or, when
-// the cust_ref cannot be part of an ID (empty, too long, control characters, not UTF-8),
-// cartrover-order:sha256-<hex> of it (the raw value stays in the workflow's details).
+// the cust_ref cannot be part of an ID (empty, too long, not printable ASCII),
+// cartrover-order:sha256-<hex> of it (the raw value stays in the workflow's details and the
+// CartRoverCustRef search attribute).
 func OrderWorkflowID(custRef string) string {
 	if UsableRef(custRef) {
 		return "cartrover-order:" + custRef
@@ -89,13 +90,30 @@ func OrderWorkflowID(custRef string) string {
 	return "cartrover-order:sha256-" + hex.EncodeToString(sum[:12])
 }
 
-// UsableRef reports whether a cust_ref can be used as is in a workflow ID.
-func UsableRef(ref string) bool {
+// ImportableRef reports whether a cust_ref can name an order in CB (POCode) and CartRover's API:
+// not empty, at most 200 characters, valid UTF-8 without control characters or blanks at the ends.
+// An order whose cust_ref is not is quarantined.
+func ImportableRef(ref string) bool {
 	if ref == "" || len(ref) > maxIDRef || !utf8.ValidString(ref) || strings.TrimSpace(ref) != ref {
 		return false
 	}
 	for _, r := range ref {
 		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// UsableRef reports whether a cust_ref (or customer key) can be used as is in a workflow ID:
+// printable ASCII without blanks at the ends, at most 200 characters. Temporal's clients carry the
+// ID in a gRPC header, which refuses anything else (an e-mail address like josé@… included).
+func UsableRef(ref string) bool {
+	if ref == "" || len(ref) > maxIDRef || strings.TrimSpace(ref) != ref {
+		return false
+	}
+	for i := 0; i < len(ref); i++ {
+		if ref[i] < 0x20 || ref[i] > 0x7e {
 			return false
 		}
 	}
@@ -245,6 +263,8 @@ type DispatchPageResult struct {
 	BoundaryKeys []string `json:"boundary_keys,omitempty"`
 	// LimitReached is true when Remaining ran out before the page's end.
 	LimitReached bool `json:"limit_reached,omitempty"`
+	// Relisted counts the page's orders named in SkipKeys (listed again, not dispatched again).
+	Relisted int `json:"relisted,omitempty"`
 }
 
 // MaxPageProblems bounds the problems one page reports (history stays small).
@@ -299,6 +319,7 @@ func (a *Activities) DispatchPage(ctx context.Context, in DispatchPageInput) (Di
 		}
 		if skip[d.key] {
 			res.Counts.Listed--
+			res.Relisted++
 			continue
 		}
 		if done[d.key] {
@@ -376,9 +397,9 @@ func (a *Activities) prepare(raw json.RawMessage, in DispatchPageInput) prepared
 		d.key = "no-cust-ref-" + Digest([]string{o.OrderSource, o.CustPONo, o.CreatedDateTime.String()})
 	}
 	switch {
-	case !UsableRef(o.CustRef):
+	case !ImportableRef(o.CustRef):
 		d.in.Quarantine = &Problem{Key: printable(d.key), Type: ErrTypeUnusableCustRef, Reason: fmt.Sprintf(
-			"cust_ref %s cannot name the order (empty, over %d characters, blanks at the ends or control characters): "+
+			"cust_ref %s cannot name the order (empty, over %d characters, blanks at the ends, control characters): "+
 				"CB's PO code and CartRover's API need a usable reference; correct the order in CartRover (or the cart)",
 			printable(o.CustRef), maxIDRef)}
 		return d

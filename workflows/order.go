@@ -127,6 +127,9 @@ type orderWF struct {
 	// (RetryUpdate waits for the next one).
 	wake     bool
 	attempts int
+	// flags counts finished flag() calls: a dispatch that holds the order answers after the
+	// order left CartRover's new list, so the run's next list call does not see it again.
+	flags int
 }
 
 func (w *orderWF) long(ctx workflow.Context) bool {
@@ -170,6 +173,7 @@ func (w *orderWF) dispatch(ctx workflow.Context, d activities.DispatchInput) (ac
 		if w.take(ctx, d) {
 			return w.result(activities.OutcomeNew), nil
 		}
+		w.awaitFlag(ctx)
 		return w.result(activities.OutcomeNewHeld), nil
 	case activities.StageReceived:
 		return w.result(activities.OutcomeImporting), nil
@@ -180,11 +184,18 @@ func (w *orderWF) dispatch(ctx workflow.Context, d activities.DispatchInput) (ac
 		if w.take(ctx, d) {
 			return w.result(activities.OutcomeRechecking), nil
 		}
+		w.awaitFlag(ctx)
 		return w.result(activities.OutcomeStillHeld), nil
 	case activities.StageCanceled:
 		return w.result(activities.OutcomeClosed), nil
 	}
 	return w.result(activities.OutcomeInCB), nil
+}
+
+// awaitFlag waits until the main loop has told CartRover about the hold (or tried to).
+func (w *orderWF) awaitFlag(ctx workflow.Context) {
+	before := w.flags
+	_ = workflow.Await(ctx, func() bool { return w.flags > before })
 }
 
 // changed reports whether a dispatch brings anything a held order has not been checked against.
@@ -343,7 +354,8 @@ func (w *orderWF) publish(ctx workflow.Context) {
 // order leaves CartRover's new list and no run lists it again. Best effort: a held order that
 // could not be flagged stays in the new list and the next run passes it again.
 func (w *orderWF) flag(ctx workflow.Context) {
-	if w.st.Reason == nil || w.st.FlaggedFor == w.st.Reason.Reason || !activities.UsableRef(w.st.Key) {
+	defer func() { w.flags++ }()
+	if w.st.Reason == nil || w.st.FlaggedFor == w.st.Reason.Reason || !activities.ImportableRef(w.st.Key) {
 		return
 	}
 	msg := w.st.Reason.Reason

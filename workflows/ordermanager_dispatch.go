@@ -66,12 +66,20 @@ func (m *orderManager) dispatchOrders(ctx workflow.Context) error {
 		if len(m.in.CustRefs) > 0 || page.LimitReached || !page.Full {
 			return nil
 		}
-		// The next page starts at the last created date seen (the orders dispatched meanwhile may
-		// leave the list and shift page numbers; a watermark does not shift).
+		// The next page starts at the last created date seen: dispatched orders leave the list
+		// (held ones before their dispatch answers, imported ones soon after), which shifts page
+		// numbers but not a watermark. Orders created in the watermark's second are listed again
+		// and skipped by key; only a page made entirely of them moves on to the next page.
 		if page.LastCreated.After(m.carry.From) {
 			m.carry.From, m.carry.NextPage, m.carry.Boundary = page.LastCreated, 1, page.BoundaryKeys
 		} else {
-			m.carry.NextPage++ // a whole page created in one second: page on
+			m.carry.Boundary = union(m.carry.Boundary, page.BoundaryKeys)
+			if page.Counts.Listed == 0 || len(m.carry.Boundary) > maxBoundary {
+				m.carry.NextPage++
+			} else if page.Relisted > page.Counts.Listed {
+				// Mostly orders still importing: give them a moment to leave the list.
+				_ = workflow.Sleep(ctx, 2*time.Second)
+			}
 		}
 		if workflow.Now(ctx).Sub(started) > MaxDispatchTime {
 			s.StoppedEarly = "dispatching took longer than " + MaxDispatchTime.String() + "; the next run goes on"
@@ -81,6 +89,23 @@ func (m *orderManager) dispatchOrders(ctx workflow.Context) error {
 			return m.continueAsNew(ctx)
 		}
 	}
+}
+
+// maxBoundary bounds the keys a run carries for the orders created in its watermark's second.
+const maxBoundary = 2000
+
+func union(a, b []string) []string {
+	seen := make(map[string]bool, len(a))
+	for _, k := range a {
+		seen[k] = true
+	}
+	for _, k := range b {
+		if !seen[k] {
+			seen[k] = true
+			a = append(a, k)
+		}
+	}
+	return a
 }
 
 // dispatchOptions: one CartRover list call per attempt, on the CartRover task queue (rate capped

@@ -62,9 +62,9 @@ func (s *Server) listOrders(r *http.Request, _ string) (any, error) {
 	slices.SortFunc(match, func(a, b *cartrover.Order) int {
 		return cmp.Or(filterDate(status, a).Compare(filterDate(status, b)), cmp.Compare(s.seq[a.CustRef], s.seq[b.CustRef]))
 	})
-	out := []cartrover.Order{}
+	out := []any{}
 	for i := (page - 1) * limit; i < len(match) && i < page*limit; i++ {
-		out = append(out, render(match[i], view))
+		out = append(out, s.renderRaw(match[i], view))
 	}
 	return out, nil
 }

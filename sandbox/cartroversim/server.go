@@ -105,7 +105,8 @@ type Server struct {
 	sources   []cartrover.OrderSource
 	gen       *rand.Rand
 	genSeq    int
-	held      map[string]string // cust_ref → why a generated order needs a human
+	held      map[string]string                     // cust_ref → why a generated order needs a human
+	raw       map[string]map[string]json.RawMessage // cust_ref → field → what the lists show instead
 
 	dirty, saveScheduled bool       // persistence: unsaved changes, a save pending
 	writeMu              sync.Mutex // serialises state file writes

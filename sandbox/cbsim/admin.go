@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -199,3 +200,17 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 }
 
 func parseDuration(s string) (time.Duration, error) { return time.ParseDuration(s) }
+
+// ShipTosOf returns a copy of the ship-tos of one customer, by code order.
+func (s *Server) ShipTosOf(customerCode string) []ShipTo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ShipTo
+	for _, st := range s.st.ShipTos {
+		if st.CustomerCode == customerCode {
+			out = append(out, *st)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
