@@ -22,4 +22,7 @@ type Activities struct {
 	// Temporal is the worker's Temporal client: DispatchPage hands orders to their workflows
 	// with it (nil: the dispatching activities refuse to run).
 	Temporal client.Client
+
+	// memo remembers CB catalogue reads for a minute (see catalogTTL).
+	memo catalogMemo
 }

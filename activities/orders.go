@@ -358,7 +358,9 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 	sort.Strings(names)
 	for ; p.ItemsDone < len(names); p.ItemsDone++ {
 		name := names[p.ItemsDone]
-		it, err := readWithRetry(ctx, func() (*cb.Item, error) { return a.CB.ItemByName(ctx, name) })
+		it, err := memoGet(&a.memo, "item:"+name, func() (*cb.Item, error) {
+			return readWithRetry(ctx, func() (*cb.Item, error) { return a.CB.ItemByName(ctx, name) })
+		})
 		if err != nil {
 			beat()
 			return Catalog{}, classifyOrderErr(err, "CB item "+name, ErrTypeCBRejectedOrder)
@@ -369,11 +371,15 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 		beat()
 	}
 	if in.ReferenceLists && !p.ListsDone {
-		methods, err := readWithRetry(ctx, func() ([]cb.ShippingMethod, error) { return a.CB.ShippingMethods(ctx) })
+		methods, err := memoGet(&a.memo, "methods", func() ([]cb.ShippingMethod, error) {
+			return readWithRetry(ctx, func() ([]cb.ShippingMethod, error) { return a.CB.ShippingMethods(ctx) })
+		})
 		if err != nil {
 			return Catalog{}, classifyOrderErr(err, "CB shipping methods", ErrTypeCBRejectedOrder)
 		}
-		terms, err := readWithRetry(ctx, func() ([]cb.PaymentTerm, error) { return a.CB.PaymentTerms(ctx) })
+		terms, err := memoGet(&a.memo, "terms", func() ([]cb.PaymentTerm, error) {
+			return readWithRetry(ctx, func() ([]cb.PaymentTerm, error) { return a.CB.PaymentTerms(ctx) })
+		})
 		if err != nil {
 			return Catalog{}, classifyOrderErr(err, "CB payment terms", ErrTypeCBRejectedOrder)
 		}
@@ -389,11 +395,15 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 	for ; p.TemplsDone < len(in.Templates); p.TemplsDone++ {
 		tc := in.Templates[p.TemplsDone]
 		bt := cb.BusinessType(tc.BusinessType)
-		cust, err := readWithRetry(ctx, func() ([]cb.ClassTemplate, error) { return a.CB.CustomerClassTemplates(ctx, bt, tc.Country) })
+		cust, err := memoGet(&a.memo, "ctpl:"+tc.BusinessType+"|"+tc.Country, func() ([]cb.ClassTemplate, error) {
+			return readWithRetry(ctx, func() ([]cb.ClassTemplate, error) { return a.CB.CustomerClassTemplates(ctx, bt, tc.Country) })
+		})
 		if err != nil && !cb.IsKind(err, cb.KindInvalidCountry) {
 			return Catalog{}, classifyOrderErr(err, "CB customer class templates for "+tc.Country, ErrTypeCBRejectedOrder)
 		}
-		ship, err := readWithRetry(ctx, func() ([]cb.ClassTemplate, error) { return a.CB.ShipToClassTemplates(ctx, bt, tc.Country) })
+		ship, err := memoGet(&a.memo, "stpl:"+tc.BusinessType+"|"+tc.Country, func() ([]cb.ClassTemplate, error) {
+			return readWithRetry(ctx, func() ([]cb.ClassTemplate, error) { return a.CB.ShipToClassTemplates(ctx, bt, tc.Country) })
+		})
 		if err != nil && !cb.IsKind(err, cb.KindInvalidCountry) {
 			return Catalog{}, classifyOrderErr(err, "CB ship-to class templates for "+tc.Country, ErrTypeCBRejectedOrder)
 		}
@@ -455,6 +465,8 @@ type EnsureCustomerInput struct {
 	PaymentTerm  string       `json:"payment_term,omitempty"`
 	BillTo       OrderAddress `json:"bill_to"`
 	ShipTo       OrderAddress `json:"ship_to"`
+	// FindOnly looks the customer up without creating it: CustomerCode is empty when there is none.
+	FindOnly bool `json:"find_only,omitempty"`
 }
 
 // CustomerResult is the CB customer and ship-to an order uses.
@@ -505,6 +517,9 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in EnsureCustomerInput)
 	c, err := a.CB.FindCustomerByEmail(ctx, email)
 	if err != nil {
 		return CustomerResult{}, classifyOrderErr(err, record+": find CB customer", ErrTypeCBRejectedOrder)
+	}
+	if c == nil && in.FindOnly {
+		return CustomerResult{}, nil
 	}
 	if c == nil {
 		nc := cb.NewCustomer{

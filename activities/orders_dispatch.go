@@ -73,6 +73,8 @@ const (
 	OutcomeInCB = "in_cb"
 	// OutcomeClosed: the order was canceled or failed for good; nothing to do.
 	OutcomeClosed = "closed"
+	// OutcomeSkipped: on hold or sending canceled in CartRover; not handed to a workflow.
+	OutcomeSkipped = "skipped"
 )
 
 // maxIDRef is the longest cust_ref used as is in a workflow ID (longer ones are hashed).
@@ -265,6 +267,14 @@ type DispatchPageResult struct {
 	LimitReached bool `json:"limit_reached,omitempty"`
 	// Relisted counts the page's orders named in SkipKeys (listed again, not dispatched again).
 	Relisted int `json:"relisted,omitempty"`
+	// Retried are the answers of the orders named in CustRefs (RetryUpdate: after the attempt).
+	Retried []RetryOutcome `json:"retried,omitempty"`
+}
+
+// RetryOutcome is what an operator's retry of one order came to.
+type RetryOutcome struct {
+	CustRef string `json:"cust_ref"`
+	DispatchResult
 }
 
 // MaxPageProblems bounds the problems one page reports (history stays small).
@@ -299,11 +309,16 @@ func (a *Activities) DispatchPage(ctx context.Context, in DispatchPageInput) (Di
 	for _, k := range in.SkipKeys {
 		skip[k] = true
 	}
-	raws, full, err := a.readOrders(ctx, in)
+	raws, full, missing, err := a.readOrders(ctx, in)
 	if err != nil {
 		return DispatchPageResult{}, err
 	}
 	res := &p.Result
+	if len(p.Done) == 0 {
+		for _, ref := range missing {
+			res.Problems = append(res.Problems, Problem{Key: ref, Type: ErrTypeOrderNotFound, Reason: "CartRover has no order with this cust_ref; check the reference"})
+		}
+	}
 	res.Full = full
 	res.Counts.Listed = len(raws)
 	for _, raw := range raws {
@@ -340,31 +355,34 @@ func (a *Activities) DispatchPage(ctx context.Context, in DispatchPageInput) (Di
 }
 
 // readOrders is the page's raw orders: one list call, or the named orders one by one.
-func (a *Activities) readOrders(ctx context.Context, in DispatchPageInput) ([]json.RawMessage, bool, error) {
+func (a *Activities) readOrders(ctx context.Context, in DispatchPageInput) (raws []json.RawMessage, full bool, missing []string, err error) {
 	if in.CustRefs != nil {
-		var out []json.RawMessage
 		for _, ref := range in.CustRefs {
 			o, err := a.CartRover.GetOrder(ctx, ref)
+			if cartrover.IsNotFound(err) {
+				missing = append(missing, ref)
+				continue
+			}
 			if err != nil {
-				return nil, false, classifyOrderErr(err, "cust_ref "+ref, ErrTypeCartRoverRejected)
+				return nil, false, nil, classifyOrderErr(err, "cust_ref "+ref, ErrTypeCartRoverRejected)
 			}
 			b, err := json.Marshal(o)
 			if err != nil {
-				return nil, false, err
+				return nil, false, nil, err
 			}
-			out = append(out, b)
+			raws = append(raws, b)
 		}
-		return out, false, nil
+		return raws, false, missing, nil
 	}
 	limit := in.Limit
 	if limit <= 0 || limit > cartrover.MaxPageSize {
 		limit = cartrover.MaxPageSize
 	}
-	raws, err := a.CartRover.ListOrdersRaw(ctx, cartrover.StatusNew, cartrover.ListOptions{Limit: limit, Page: max(1, in.Page), From: in.From})
+	raws, err = a.CartRover.ListOrdersRaw(ctx, cartrover.StatusNew, cartrover.ListOptions{Limit: limit, Page: max(1, in.Page), From: in.From})
 	if err != nil {
-		return nil, false, classifyOrderErr(err, fmt.Sprintf("list new orders page %d", in.Page), ErrTypeCartRoverRejected)
+		return nil, false, nil, classifyOrderErr(err, fmt.Sprintf("list new orders page %d", in.Page), ErrTypeCartRoverRejected)
 	}
-	return raws, len(raws) >= limit, nil
+	return raws, len(raws) >= limit, nil, nil
 }
 
 // prepared is one listed order made ready for its dispatch.
@@ -438,9 +456,16 @@ func (a *Activities) dispatchOne(ctx context.Context, in DispatchPageInput, d pr
 	if d.skip != nil {
 		c.Skipped++
 		problem(*d.skip)
+		if in.CustRefs != nil {
+			res.Retried = append(res.Retried, RetryOutcome{CustRef: d.key, DispatchResult: DispatchResult{Outcome: OutcomeSkipped, Reason: d.skip}})
+		}
 		return nil
 	}
-	out, err := a.dispatch(ctx, in.TaskQueue, d.key, DispatchUpdate, d.in)
+	update := DispatchUpdate
+	if in.CustRefs != nil {
+		update = RetryUpdate // the operator waits for the outcome of the attempt
+	}
+	out, err := a.dispatch(ctx, in.TaskQueue, d.key, update, d.in)
 	if err != nil {
 		if strings.Contains(err.Error(), "unknown update") {
 			// The ID belongs to an ImportOrder of the previous release still running: it finishes the order.
@@ -450,6 +475,9 @@ func (a *Activities) dispatchOne(ctx context.Context, in DispatchPageInput, d pr
 		return fmt.Errorf("dispatch cust_ref %s: %w", d.key, err)
 	}
 	c.Dispatched++
+	if in.CustRefs != nil {
+		res.Retried = append(res.Retried, RetryOutcome{CustRef: d.key, DispatchResult: out})
+	}
 	if d.in.Quarantine != nil {
 		c.Quarantined++
 		problem(*d.in.Quarantine)

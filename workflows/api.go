@@ -156,6 +156,8 @@ type OrdersSummary struct {
 	Rechecked int `json:"rechecked,omitempty"`
 	// StoppedEarly says why the run stopped dispatching before the list's end or the limit.
 	StoppedEarly string `json:"stopped_early,omitempty"`
+	// Retried are the outcomes of the orders a retry run named (CustRefs), after their attempt.
+	Retried []activities.RetryOutcome `json:"retried,omitempty"`
 }
 
 // ShipmentsSummary holds the Shipment Confirmation Pickup figures.

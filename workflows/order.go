@@ -127,9 +127,12 @@ type orderWF struct {
 	// (RetryUpdate waits for the next one).
 	wake     bool
 	attempts int
-	// flags counts finished flag() calls: a dispatch that holds the order answers after the
-	// order left CartRover's new list, so the run's next list call does not see it again.
-	flags int
+	// checked is set once an import attempt found the order importable against CB's catalogue.
+	checked bool
+	// holds counts hold() calls and flagged the hold flag() last handled: a dispatch that holds
+	// the order answers after the order left CartRover's new list, so the run's next list call
+	// does not see it again.
+	holds, flagged int
 }
 
 func (w *orderWF) long(ctx workflow.Context) bool {
@@ -170,7 +173,7 @@ func (w *orderWF) dispatch(ctx workflow.Context, d activities.DispatchInput) (ac
 	switch w.st.Stage {
 	case "":
 		w.count(ctx, "dispatched")
-		if w.take(ctx, d) {
+		if w.take(ctx, d) && w.awaitChecked(ctx) {
 			return w.result(activities.OutcomeNew), nil
 		}
 		w.awaitFlag(ctx)
@@ -192,10 +195,23 @@ func (w *orderWF) dispatch(ctx workflow.Context, d activities.DispatchInput) (ac
 	return w.result(activities.OutcomeInCB), nil
 }
 
+// checkWait bounds how long a dispatch waits for the order's check against CB's catalogue.
+const checkWait = 20 * time.Second
+
+// awaitChecked waits until the import attempt has checked the order against CB's catalogue (items,
+// shipping methods): false when that held it. A run's download_limit thus counts only orders that
+// are importable, not ones CB's catalogue holds. When CB is slow or down it answers true after
+// checkWait (the order counts as new; the attempt goes on).
+func (w *orderWF) awaitChecked(ctx workflow.Context) bool {
+	_, _ = workflow.AwaitWithTimeout(ctx, checkWait, func() bool {
+		return w.checked || w.st.Failing != "" || w.st.Stage != activities.StageReceived
+	})
+	return w.st.Stage != activities.StageHeld
+}
+
 // awaitFlag waits until the main loop has told CartRover about the hold (or tried to).
 func (w *orderWF) awaitFlag(ctx workflow.Context) {
-	before := w.flags
-	_ = workflow.Await(ctx, func() bool { return w.flags > before })
+	_ = workflow.Await(ctx, func() bool { return w.flagged >= w.holds })
 }
 
 // changed reports whether a dispatch brings anything a held order has not been checked against.
@@ -256,6 +272,7 @@ func (w *orderWF) hold(ctx workflow.Context, p Problem) {
 	}
 	w.st.Stage = activities.StageHeld
 	w.st.Reason = &p
+	w.holds++
 	w.story(ctx, "held: %s", p.Reason)
 	w.count(ctx, "held")
 	w.wake = true
@@ -354,7 +371,8 @@ func (w *orderWF) publish(ctx workflow.Context) {
 // order leaves CartRover's new list and no run lists it again. Best effort: a held order that
 // could not be flagged stays in the new list and the next run passes it again.
 func (w *orderWF) flag(ctx workflow.Context) {
-	defer func() { w.flags++ }()
+	holds := w.holds
+	defer func() { w.flagged = holds }()
 	if w.st.Reason == nil || w.st.FlaggedFor == w.st.Reason.Reason || !activities.ImportableRef(w.st.Key) {
 		return
 	}
@@ -419,6 +437,7 @@ func (w *orderWF) importOnce(ctx workflow.Context) error {
 		if err != nil {
 			return err
 		}
+		w.checked = true
 		cust, err := w.ensureCustomer(ctx, imp)
 		if err != nil {
 			return err
@@ -482,8 +501,17 @@ func (w *orderWF) catalog(ctx workflow.Context) (OrderCatalog, error) {
 // workflow whose ID is the customer key: two orders of one shopper never create two customers.
 func (w *orderWF) ensureCustomer(ctx workflow.Context, imp *importOrder) (activities.CustomerResult, error) {
 	in := imp.customerInput()
-	id := CustomerLockWorkflowID(activities.CustomerKey(in))
 	var cust activities.CustomerResult
+	// A returning customer with this ship-to needs no turn: look first, without writing.
+	find := in
+	find.FindOnly = true
+	if err := workflow.ExecuteActivity(cbOrderOptions(ctx), orderActs.EnsureCustomer, find).Get(ctx, &cust); err != nil {
+		return cust, err
+	}
+	if cust.CustomerCode != "" && (cust.ShipToCode != "" || cust.CreditHold) {
+		return cust, w.creditHold(imp, cust)
+	}
+	id := CustomerLockWorkflowID(activities.CustomerKey(in))
 	wait := time.Second
 	for i := 0; ; i++ {
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
@@ -503,10 +531,15 @@ func (w *orderWF) ensureCustomer(ctx workflow.Context, imp *importOrder) (activi
 		}
 		break
 	}
+	return cust, w.creditHold(imp, cust)
+}
+
+// creditHold holds an order whose CB customer is on credit hold.
+func (w *orderWF) creditHold(imp *importOrder, cust activities.CustomerResult) error {
 	if cust.CreditHold {
-		return cust, imp.held(activities.ErrTypeCreditHold, "CB customer %s is on credit hold; release the hold (or approve the credit) in CB, then `starter orders retry %s`", cust.CustomerCode, w.st.Key)
+		return imp.held(activities.ErrTypeCreditHold, "CB customer %s is on credit hold; release the hold (or approve the credit) in CB, then `starter orders retry %s`", cust.CustomerCode, w.st.Key)
 	}
-	return cust, nil
+	return nil
 }
 
 // unwrapChild returns the child's own application error (held types keep their type).

@@ -62,6 +62,7 @@ func (m *orderManager) dispatchOrders(ctx workflow.Context) error {
 		for _, p := range page.Problems {
 			m.problem(p)
 		}
+		s.Retried = append(s.Retried, page.Retried...)
 		m.setDetails(ctx)
 		if len(m.in.CustRefs) > 0 || page.LimitReached || !page.Full {
 			return nil

@@ -19,14 +19,18 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/workflows"
 )
 
-// OrderView is one CartRover order as Temporal sees it: its ImportOrder workflow and search attributes.
+// OrderView is one CartRover order as Temporal sees it: its Order workflow (or the previous
+// release's ImportOrder) and search attributes.
 type OrderView struct {
 	CustRef string `json:"cust_ref"`
 	Source  string `json:"order_source,omitempty"`
 	Outcome string `json:"outcome"`
+	// Stage is the Order workflow's OrderStage (held, in_cb, at_wms, …; empty for ImportOrder runs).
+	Stage string `json:"stage,omitempty"`
 	Reason  string `json:"reason,omitempty"`
 	// ReasonType is the error type of a held or failed order (e.g. UnmappedShipCode).
 	ReasonType string    `json:"reason_type,omitempty"`
@@ -42,6 +46,8 @@ type OrderView struct {
 type OrdersFilter struct {
 	// Outcome is imported, held or failed ("" = any).
 	Outcome string
+	// Stage is an OrderStage (held, in_cb, at_wms, …; "" = any); only Order workflows have one.
+	Stage string
 	// Source is the CartRover order_source ("" = any).
 	Source string
 	// Since keeps orders whose workflow started after it (zero = any time).
@@ -52,7 +58,10 @@ type OrdersFilter struct {
 
 // OrdersQuery is the visibility query of a filter.
 func OrdersQuery(f OrdersFilter) string {
-	q := []string{fmt.Sprintf("WorkflowType = '%s'", workflows.ImportOrderName)}
+	q := []string{fmt.Sprintf("WorkflowType IN ('%s', '%s')", workflows.ImportOrderName, workflows.OrderName)}
+	if f.Stage != "" {
+		q = append(q, fmt.Sprintf("%s = '%s'", workflows.SAOrderStage, quote(f.Stage)))
+	}
 	if f.Outcome != "" {
 		q = append(q, fmt.Sprintf("%s = '%s'", workflows.SAImportOutcome, quote(f.Outcome)))
 	}
@@ -121,7 +130,7 @@ func ListOrders(ctx context.Context, c client.Client, ui, namespace string, f Or
 
 // ShowOrder describes the latest ImportOrder workflow of one CartRover order.
 func ShowOrder(ctx context.Context, c client.Client, ui, namespace, custRef string) (OrderView, error) {
-	wid := workflows.ImportOrderWorkflowID(custRef)
+	wid := workflows.OrderWorkflowID(custRef)
 	d, err := c.DescribeWorkflowExecution(ctx, wid, "")
 	if err != nil {
 		if isNotFound(err) {
@@ -138,6 +147,7 @@ func (v viewer) order(ctx context.Context, e *workflowpb.WorkflowExecutionInfo) 
 		CustRef:    keyword(sa, workflows.SACustRef),
 		Source:     keyword(sa, workflows.SAOrderSource),
 		Outcome:    keyword(sa, workflows.SAImportOutcome),
+		Stage:      keyword(sa, workflows.SAOrderStage),
 		SalesOrder: keyword(sa, workflows.SASalesOrderCode),
 		Status:     statusName(e.GetStatus()),
 		WorkflowID: e.GetExecution().GetWorkflowId(),
@@ -154,6 +164,15 @@ func (v viewer) order(ctx context.Context, e *workflowpb.WorkflowExecutionInfo) 
 	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
 		if o.Outcome == "" {
 			o.Outcome = "in progress"
+		}
+		if e.GetType().GetName() == workflows.OrderName && (o.Stage == activities.StageHeld || o.Stage == activities.StageFailed) {
+			// A held or failed order waits, open: its reason is in its state.
+			if v, err := v.c.QueryWorkflow(ctx, o.WorkflowID, o.RunID, activities.OrderQuery); err == nil {
+				var st workflows.OrderState
+				if v.Get(&st) == nil && st.Reason != nil {
+					o.Reason, o.ReasonType = st.Reason.Reason, st.Reason.Type
+				}
+			}
 		}
 	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
 	default:
@@ -239,12 +258,13 @@ func ordersCommand(env *Env) *cli.Command {
 				Name: "list", Usage: "list orders from visibility, newest first",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "outcome", Usage: "held, failed or imported"},
+					&cli.StringFlag{Name: "stage", Usage: "an order stage: held, in_cb, at_wms, failed, … (OrderStage)"},
 					&cli.StringFlag{Name: "source", Usage: "CartRover order_source (cart)"},
 					&cli.DurationFlag{Name: "since", Usage: "only orders whose import started within this long (e.g. 24h)"},
 					&cli.IntFlag{Name: "limit", Value: 100, Usage: "at most this many orders"},
 				},
 				Action: func(c *cli.Context) error {
-					f := OrdersFilter{Outcome: strings.ToLower(c.String("outcome")), Source: c.String("source"), Limit: c.Int("limit")}
+					f := OrdersFilter{Outcome: strings.ToLower(c.String("outcome")), Stage: strings.ToLower(c.String("stage")), Source: c.String("source"), Limit: c.Int("limit")}
 					switch f.Outcome {
 					case "", workflows.OutcomeHeld, workflows.OutcomeFailed, workflows.OutcomeImported:
 					default:
@@ -263,9 +283,9 @@ func ordersCommand(env *Env) *cli.Command {
 								fmt.Fprintln(w, "no orders match")
 								return
 							}
-							tw := newTable(w, "CUST_REF", "SOURCE", "OUTCOME", "CB ORDER", "STARTED", "REASON")
+							tw := newTable(w, "CUST_REF", "SOURCE", "STAGE", "OUTCOME", "CB ORDER", "STARTED", "REASON")
 							for _, o := range orders {
-								row(tw, o.CustRef, dash(o.Source), o.Outcome, dash(o.SalesOrder), timeText(o.Started), dash(firstLine(o.Reason)))
+								row(tw, o.CustRef, dash(o.Source), dash(o.Stage), o.Outcome, dash(o.SalesOrder), timeText(o.Started), dash(firstLine(o.Reason)))
 							}
 							_ = tw.Flush()
 						})
@@ -287,6 +307,7 @@ func ordersCommand(env *Env) *cli.Command {
 						return emit(c, env.stdout(), o, func(w io.Writer) {
 							tw := newTable(w, "ORDER", o.CustRef)
 							row(tw, "source", dash(o.Source))
+							row(tw, "stage", dash(o.Stage))
 							row(tw, "outcome", o.Outcome)
 							row(tw, "reason", dash(o.Reason))
 							row(tw, "reason type", dash(o.ReasonType))
@@ -300,11 +321,11 @@ func ordersCommand(env *Env) *cli.Command {
 				},
 			},
 			{
-				Name: "retry", Usage: "import one order again now (after fixing its settings)", ArgsUsage: "CUST_REF",
+				Name: "retry", Usage: "check one order again now (after fixing its settings) and wait for the outcome; exit 0 only when imported", ArgsUsage: "CUST_REF",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "schedule", Usage: "take the settings from this schedule (default: the only or first schedule)"},
 					&cli.StringFlag{Name: "settings", Usage: "take the settings from this file instead"},
-					&cli.BoolFlag{Name: "wait", Usage: "wait for the run and print its summary"},
+					&cli.BoolFlag{Name: "wait", Usage: "kept for scripts: retry always waits for the outcome (exit 0 only when imported)"},
 				},
 				Action: func(c *cli.Context) error {
 					ref, err := oneArg(c, "CartRover cust_ref")
@@ -333,25 +354,61 @@ func ordersCommand(env *Env) *cli.Command {
 						}
 						v := viewer{ui: c.String(flagUIURL), namespace: c.String(flagNamespace)}
 						res := RunResult{WorkflowID: run.GetID(), RunID: run.GetRunID(), Link: v.link(run.GetID(), run.GetRunID())}
-						if c.Bool("wait") {
-							var s workflows.RunSummary
-							if err := run.Get(c.Context, &s); err != nil {
-								return fmt.Errorf("retry of order %s failed: %s (open %s)", ref, rootMessage(err), res.Link)
-							}
-							res.Summary = &s
+						// The run hands the order to its Order workflow with the retry Update, which answers
+						// after the import attempt: wait for it whatever --wait says.
+						var s workflows.RunSummary
+						if err := run.Get(c.Context, &s); err != nil {
+							return fmt.Errorf("retry of order %s failed: %s (open %s)", ref, rootMessage(err), res.Link)
 						}
-						return emit(c, env.stdout(), res, func(w io.Writer) {
-							fmt.Fprintf(w, "retrying order %s in run %s\n%s\n", ref, res.WorkflowID, res.Link)
-							if res.Summary != nil {
-								fmt.Fprintf(w, "%s\n", FormatSummary(res.Summary))
-								printProblems(w, res.Summary)
-							}
-						})
+						res.Summary = &s
+						outcome, reason := retryOutcome(&s, ref)
+						if err := emit(c, env.stdout(), res, func(w io.Writer) {
+							fmt.Fprintf(w, "retried order %s in run %s: %s\n%s\n", ref, res.WorkflowID, outcome, res.Link)
+							fmt.Fprintf(w, "%s\n", FormatSummary(res.Summary))
+							printProblems(w, res.Summary)
+						}); err != nil {
+							return err
+						}
+						if outcome != "imported" {
+							return fmt.Errorf("order %s was not imported: %s%s", ref, outcome, reason)
+						}
+						return nil
 					})
 				},
 			},
 		},
 	}
+}
+
+// retryOutcome reads a retry run's answer for one order: "imported" when its Order workflow put it
+// in CB, else its stage and reason.
+func retryOutcome(s *workflows.RunSummary, ref string) (string, string) {
+	if s.Orders == nil {
+		return "unknown", ""
+	}
+	for _, r := range s.Orders.Retried {
+		if r.CustRef != ref {
+			continue
+		}
+		reason := ""
+		if r.Reason != nil {
+			reason = ": " + r.Reason.Reason
+		}
+		switch {
+		case r.Outcome == activities.OutcomeInCB:
+			return "imported", ""
+		case r.Stage != "":
+			return r.Stage, reason
+		default:
+			return r.Outcome, reason
+		}
+	}
+	for _, p := range s.Orders.Problems {
+		if p.Key == ref {
+			return "not found", ": " + p.Reason
+		}
+	}
+	return "not found in CartRover", ""
 }
 
 func firstLine(s string) string {
