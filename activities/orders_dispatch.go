@@ -545,6 +545,8 @@ func clip(s string, n int) string {
 type RecheckHeldInput struct {
 	Settings settings.Settings `json:"settings"`
 	Digest   string            `json:"digest"`
+	// TaskQueue is the run's: only the orders of this deployment are handed the settings.
+	TaskQueue string `json:"task_queue"`
 }
 
 // RecheckHeldResult counts what RecheckHeld did.
@@ -564,8 +566,8 @@ func (a *Activities) RecheckHeld(ctx context.Context, in RecheckHeldInput) (Rech
 	if a.Temporal == nil {
 		return res, nil
 	}
-	query := fmt.Sprintf("WorkflowType = %q AND ExecutionStatus = 'Running' AND %s = %q AND %s != %q",
-		OrderWorkflowType, SAOrderStage, StageHeld, SAOrderSettingsDigest, in.Digest)
+	query := fmt.Sprintf("WorkflowType = %q AND ExecutionStatus = 'Running' AND TaskQueue = %q AND %s = %q AND %s != %q",
+		OrderWorkflowType, in.TaskQueue, SAOrderStage, StageHeld, SAOrderSettingsDigest, in.Digest)
 	var token []byte
 	for {
 		resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token, PageSize: 200})
@@ -573,14 +575,17 @@ func (a *Activities) RecheckHeld(ctx context.Context, in RecheckHeldInput) (Rech
 			return res, fmt.Errorf("list held orders: %w", err)
 		}
 		for _, e := range resp.Executions {
-			h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			// One order whose worker does not answer must not stall the others.
+			uctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			h, err := a.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
 				WorkflowID: e.Execution.WorkflowId, UpdateName: SettingsUpdate, Args: []any{SettingsInput{Settings: in.Settings, Digest: in.Digest}},
 				WaitForStage: client.WorkflowUpdateStageCompleted,
 			})
 			var out DispatchResult
 			if err == nil {
-				err = h.Get(ctx, &out)
+				err = h.Get(uctx, &out)
 			}
+			cancel()
 			if err != nil {
 				activity.GetLogger(ctx).Warn("Could not hand new settings to a held order", "WorkflowID", e.Execution.WorkflowId, "Error", err)
 				continue

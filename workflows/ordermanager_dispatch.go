@@ -36,7 +36,7 @@ func (m *orderManager) dispatchOrders(ctx workflow.Context) error {
 	if m.carry.NextPage == 0 && len(m.in.CustRefs) == 0 {
 		var re activities.RecheckHeldResult
 		if err := workflow.ExecuteActivity(recheckOptions(ctx), orderActs.RecheckHeld,
-			activities.RecheckHeldInput{Settings: m.in.Settings, Digest: digest}).Get(ctx, &re); err != nil {
+			activities.RecheckHeldInput{Settings: m.in.Settings, Digest: digest, TaskQueue: workflow.GetInfo(ctx).TaskQueueName}).Get(ctx, &re); err != nil {
 			m.logger.Warn("Could not hand the held orders the new settings; the next run tries again", "Error", err)
 		}
 		s.Rechecked += re.Rechecking
