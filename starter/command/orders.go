@@ -30,8 +30,8 @@ type OrderView struct {
 	Source  string `json:"order_source,omitempty"`
 	Outcome string `json:"outcome"`
 	// Stage is the Order workflow's OrderStage (held, in_cb, at_wms, …; empty for ImportOrder runs).
-	Stage string `json:"stage,omitempty"`
-	Reason  string `json:"reason,omitempty"`
+	Stage  string `json:"stage,omitempty"`
+	Reason string `json:"reason,omitempty"`
 	// ReasonType is the error type of a held or failed order (e.g. UnmappedShipCode).
 	ReasonType string    `json:"reason_type,omitempty"`
 	SalesOrder string    `json:"cb_sales_order,omitempty"`

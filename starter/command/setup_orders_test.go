@@ -32,7 +32,7 @@ func TestSetupRegistersOnlyTheMissingSearchAttributes(t *testing.T) {
 	}, nil)
 	op.EXPECT().AddSearchAttributes(gomock.Any(), gomock.Any()).DoAndReturn(
 		func(_ context.Context, req *operatorservice.AddSearchAttributesRequest, _ ...any) (*operatorservice.AddSearchAttributesResponse, error) {
-			if len(req.SearchAttributes) != 3 || req.SearchAttributes[workflows.SACustRef] != 0 || req.Namespace != "default" {
+			if len(req.SearchAttributes) != len(workflows.SearchAttributes)-1 || req.SearchAttributes[workflows.SACustRef] != 0 || req.Namespace != "default" {
 				t.Errorf("add request %v", req)
 			}
 			for name, typ := range req.SearchAttributes {
@@ -105,7 +105,7 @@ func TestOrdersListQueriesVisibilityAndShowsWhyAnOrderIsHeld(t *testing.T) {
 	if code := f.run("orders", "list", "--outcome", "held", "--source", "WooCommerce", "--since", "24h", "-o", "json"); code != 0 {
 		t.Fatalf("exit %d: %s", code, f.err.String())
 	}
-	want := "WorkflowType = 'ImportOrder' AND ImportOutcome = 'held' AND CartRoverOrderSource = 'WooCommerce' AND StartTime > '2026-11-23T12:00:00Z'"
+	want := "WorkflowType IN ('ImportOrder', 'Order') AND ImportOutcome = 'held' AND CartRoverOrderSource = 'WooCommerce' AND StartTime > '2026-11-23T12:00:00Z'"
 	if query != want {
 		t.Errorf("query\n got %s\nwant %s", query, want)
 	}

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/internal/temporaltest"
 	"github.com/cartrover-cb/ordermanager/starter/command"
 	"github.com/cartrover-cb/ordermanager/workflows"
@@ -24,9 +25,13 @@ var namespace = "default"
 // standInOrderManager answers like OrderManager (progress query, RunSummary) with figures derived
 // from its input, so the test can tell that the figures the starter shows are the run's own and
 // that the schedule carried the settings: downloaded = settings.download_limit, imported = the
-// number of cust_refs asked for (orders retry).
+// number of cust_refs asked for (orders retry), each answered as now in CB.
 func standInOrderManager(ctx workflow.Context, in workflows.OrderManagerInput) (workflows.RunSummary, error) {
 	s := workflows.RunSummary{Tasks: in.Tasks, Orders: &workflows.OrdersSummary{Downloaded: in.Settings.DownloadLimit, Imported: len(in.CustRefs)}}
+	for _, ref := range in.CustRefs {
+		s.Orders.Retried = append(s.Orders.Retried, activities.RetryOutcome{CustRef: ref,
+			DispatchResult: activities.DispatchResult{Outcome: activities.OutcomeInCB, Stage: activities.StageAtWMS}})
+	}
 	if err := workflow.SetQueryHandler(ctx, workflows.ProgressQuery, func() (workflows.RunSummary, error) { return s, nil }); err != nil {
 		return s, err
 	}
