@@ -123,8 +123,9 @@ func UsableRef(ref string) bool {
 }
 
 // Digest is a short stable digest of a JSON-encodable value (settings): equal values, equal digests.
+// Workflows call it: encoding/json writes map keys sorted, so the digest is deterministic.
 func Digest(v any) string {
-	b, err := json.Marshal(v)
+	b, err := json.Marshal(v) //workflowcheck:ignore
 	if err != nil {
 		return "unencodable"
 	}

@@ -14,12 +14,6 @@ type testEnv struct {
 	*testsuite.TestWorkflowEnvironment
 }
 
-type testEnvSuite struct{ testsuite.WorkflowTestSuite }
-
-func (s *testEnvSuite) env() *testsuite.TestWorkflowEnvironment {
-	return s.NewTestWorkflowEnvironment()
-}
-
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 func decodeCANInput(can *workflow.ContinueAsNewError, v any) error {

@@ -3,7 +3,6 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"time"
 
@@ -219,7 +218,7 @@ func (w *orderWF) changed(d activities.DispatchInput) bool {
 	if d.Quarantine != nil {
 		return w.st.Reason == nil || w.st.Reason.Reason != d.Quarantine.Reason
 	}
-	return w.st.Order == nil || !reflect.DeepEqual(*w.st.Order, *d.Order) || activities.Digest(d.Settings) != w.st.OrderDigest
+	return w.st.Order == nil || activities.Digest(*w.st.Order) != activities.Digest(*d.Order) || activities.Digest(d.Settings) != w.st.OrderDigest
 }
 
 // take stores a dispatched order and checks it without any call (settings, data): true when it

@@ -88,7 +88,7 @@ func appendProblem(list []Problem, p Problem) []Problem {
 // appendActivityProblems converts and appends the problems an activity reported.
 func appendActivityProblems(list []Problem, ps []activities.PickupProblem) []Problem {
 	for _, p := range ps {
-		list = appendProblem(list, Problem{Key: p.Key, Reason: p.Reason, Type: p.Type})
+		list = appendProblem(list, Problem(p))
 	}
 	return list
 }

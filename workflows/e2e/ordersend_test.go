@@ -396,17 +396,6 @@ func TestOrderSendRetriesAFailedOrderInTheNextRun(t *testing.T) {
 	s.checkExactlyOnce(t, refs, func(string) bool { return false })
 }
 
-// failures are the summary's problems that are not held orders (failed ones, with their reason).
-func failures(o *workflows.OrdersSummary) []workflows.Problem {
-	var out []workflows.Problem
-	for _, p := range o.Problems {
-		if !activities.IsHeldType(p.Type) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 func trim(o *workflows.OrdersSummary) workflows.OrdersSummary {
 	c := *o
 	c.Problems = nil
