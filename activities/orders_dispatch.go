@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -467,6 +468,11 @@ func (a *Activities) dispatchOne(ctx context.Context, in DispatchPageInput, d pr
 		update = RetryUpdate // the operator waits for the outcome of the attempt
 	}
 	out, err := a.dispatch(ctx, in.TaskQueue, d.key, update, d.in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && (errors.As(err, &started) || temporal.IsWorkflowExecutionAlreadyStartedError(err)) {
+		// The order's workflow completed: the order is in CB (this release's or the previous one's).
+		out, err = DispatchResult{Outcome: OutcomeInCB, Stage: StageAtWMS}, nil
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "unknown update") {
 			// The ID belongs to an ImportOrder of the previous release still running: it finishes the order.
@@ -513,9 +519,10 @@ func (a *Activities) dispatch(ctx context.Context, taskQueue, key, update string
 		ID:                       id,
 		TaskQueue:                taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		// A closed run (an ImportOrder of the previous release that held the order, or an Order
-		// that ended) makes way for a new one; CB's POCode check heals an order already there.
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		// A failed run (an ImportOrder of the previous release that held the order) makes way for
+		// an Order; a completed one (the order is in CB) does not: a run that listed the order just
+		// before it went at_wms must not start it again.
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			temporal.NewSearchAttributeKeyKeyword("CartRoverCustRef").ValueSet(clip(key, 250)),
 			temporal.NewSearchAttributeKeyKeyword(SAOrderStage).ValueSet(StageReceived)),
