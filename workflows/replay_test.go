@@ -11,8 +11,12 @@ import (
 
 // TestReplayRecordedHistories replays histories recorded on a real dev server (see
 // workflows/e2e TestRecordReplayHistories): a change that would break runs in flight fails here.
+// ordermanager.json and importorder*.json are the previous release's (an OrderManager that imported
+// in ImportOrder children); the others are this release's (dispatch, Order, CustomerLock; the held
+// Order's history is that of a workflow still waiting).
 func TestReplayRecordedHistories(t *testing.T) {
-	for _, file := range []string{"ordermanager.json", "importorder.json", "importorder_held.json"} {
+	for _, file := range []string{"ordermanager.json", "importorder.json", "importorder_held.json",
+		"ordermanager_dispatch.json", "order.json", "order_held.json", "customerlock.json"} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			workflows.Register(r)
