@@ -528,10 +528,14 @@ func (a *Activities) dispatch(ctx context.Context, taskQueue, key, update string
 			temporal.NewSearchAttributeKeyKeyword(SAOrderStage).ValueSet(StageReceived)),
 		StaticSummary: "CartRover order " + clip(key, 80),
 	}, OrderWorkflowType, OrderStart{Key: key})
+	// One update ID per run and order: a retried attempt of this activity gets the answer the
+	// lost attempt got (the server deduplicates updates by ID) instead of a second, different one.
+	info := activity.GetInfo(ctx).WorkflowExecution
 	h, err := a.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
-			WorkflowID: id, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+			UpdateID: update + ":" + info.ID + ":" + info.RunID + ":" + clip(key, 200), WorkflowID: id, UpdateName: update,
+			Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 		},
 	})
 	if err != nil {

