@@ -64,7 +64,7 @@ func TestPickupsWithBothSimulators(t *testing.T) {
 	}
 
 	refs := s.addOrders(t, "PS", 24)
-	if sum := s.run(t, "ps-orders", workflows.TaskOrders).Orders; sum == nil || sum.Imported != len(refs) {
+	if sum := s.run(t, "ps-orders", workflows.TaskOrders).Orders; sum == nil || sum.Dispatch == nil || sum.Dispatch.New != len(refs) || !waitAtWMS(t, s.cr, refs) {
 		t.Fatalf("Order Send imported %+v of %d", sum, len(refs))
 	}
 	soOf := map[string]string{}
