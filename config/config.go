@@ -46,9 +46,6 @@ type CartRover struct {
 	APIUser string `env:"CARTROVER_API_USER, required" doc:"the CartRover API User"`
 	// APIKey is the merchant API key.
 	APIKey Secret `env:"CARTROVER_API_KEY, required" doc:"the CartRover API Key"`
-	// RatePerSecond caps CartRover activities across ALL workers (the server enforces it on the
-	// CartRover task queue); CartRover allows one call per 0.6 s after a burst of 100.
-	RatePerSecond float64 `env:"CARTROVER_ACTIVITIES_PER_SECOND, default=1.6" doc:"a positive number of CartRover calls per second across all workers (default 1.6)"`
 }
 
 // CB is the Connected Business webservice account.
@@ -80,7 +77,7 @@ type Telemetry struct {
 	LogLevel slog.Level `env:"LOG_LEVEL, default=info" doc:"debug, info, warn or error"`
 }
 
-// TaskQueue names the task queue the workflows run on (the CartRover queue derives from it).
+// TaskQueue names the task queue the workflows and activities run on.
 type TaskQueue struct {
 	// Name is the main task queue.
 	Name string `env:"TASK_QUEUE, default=order-manager" doc:"the Temporal task queue"`
@@ -108,6 +105,9 @@ type Worker struct {
 	Telemetry Telemetry
 	TaskQueue TaskQueue
 	Tuning    Tuning
+
+	// CartRoverRate is the shape of CartRover's rate limit the clients pace against.
+	CartRoverRate CartRoverRate
 }
 
 // LoadWorker reads the worker's whole configuration from the environment. The error, if any, is
@@ -119,7 +119,7 @@ func LoadWorker(ctx context.Context) (Worker, error) {
 // LoadWorkerFrom is LoadWorker reading from l instead of the process environment.
 func LoadWorkerFrom(ctx context.Context, l envconfig.Lookuper) (Worker, error) {
 	var w Worker
-	err := LoadFrom(ctx, l, &w.Temporal, &w.CartRover, &w.CB, &w.Telemetry, &w.TaskQueue, &w.Tuning)
+	err := LoadFrom(ctx, l, &w.Temporal, &w.CartRover, &w.CartRoverRate, &w.CB, &w.Telemetry, &w.TaskQueue, &w.Tuning)
 	return w, err
 }
 
@@ -224,9 +224,6 @@ func (c *CartRover) validate() []string {
 	var p []string
 	if msg := checkURL(c.BaseURL); msg != "" {
 		p = append(p, "CARTROVER_BASE_URL "+msg)
-	}
-	if c.RatePerSecond <= 0 {
-		p = append(p, fmt.Sprintf("CARTROVER_ACTIVITIES_PER_SECOND is %v: set it to a positive number (CartRover allows 1.6 calls/s)", c.RatePerSecond))
 	}
 	return p
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sethvargo/go-envconfig"
 
@@ -51,8 +52,8 @@ func TestLoadWorkerAppliesDefaults(t *testing.T) {
 			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
 		}
 	}
-	if cfg.CartRover.RatePerSecond != 1.6 {
-		t.Errorf("CARTROVER_ACTIVITIES_PER_SECOND = %v, want 1.6", cfg.CartRover.RatePerSecond)
+	if cfg.CartRoverRate.Burst != 100 || cfg.CartRoverRate.Refill != 600*time.Millisecond {
+		t.Errorf("CARTROVER_RATE_BURST, CARTROVER_RATE_REFILL = %v, %v; want CartRover's 100 and 600ms", cfg.CartRoverRate.Burst, cfg.CartRoverRate.Refill)
 	}
 	if cfg.Telemetry.LogLevel != slog.LevelInfo {
 		t.Errorf("LOG_LEVEL = %v, want info", cfg.Telemetry.LogLevel)
@@ -64,12 +65,12 @@ func TestLoadWorkerAppliesDefaults(t *testing.T) {
 
 func TestLoadWorkerListsEveryMissingAndMalformedVariableInOneError(t *testing.T) {
 	env := map[string]string{
-		"CARTROVER_API_USER":              "merchant-user",
-		"CB_USER_CODE":                    "ADMIN",
-		"CB_PASSWORD":                     "", // set but empty counts as missing
-		"CARTROVER_ACTIVITIES_PER_SECOND": "fast",
-		"METRICS_ADDR":                    "nohostport",
-		"LOG_LEVEL":                       "loud",
+		"CARTROVER_API_USER":    "merchant-user",
+		"CB_USER_CODE":          "ADMIN",
+		"CB_PASSWORD":           "", // set but empty counts as missing
+		"CARTROVER_RATE_REFILL": "fast",
+		"METRICS_ADDR":          "nohostport",
+		"LOG_LEVEL":             "loud",
 	}
 	_, err := config.LoadWorkerFrom(context.Background(), envconfig.MapLookuper(env))
 	var cerr *config.Error
@@ -77,7 +78,7 @@ func TestLoadWorkerListsEveryMissingAndMalformedVariableInOneError(t *testing.T)
 		t.Fatalf("error = %v, want *config.Error", err)
 	}
 	msg := err.Error()
-	for _, name := range []string{"CARTROVER_API_KEY", "CB_BASE_URL", "CB_PASSWORD", "CARTROVER_ACTIVITIES_PER_SECOND", "METRICS_ADDR", "LOG_LEVEL"} {
+	for _, name := range []string{"CARTROVER_API_KEY", "CB_BASE_URL", "CB_PASSWORD", "CARTROVER_RATE_REFILL", "METRICS_ADDR", "LOG_LEVEL"} {
 		if !strings.Contains(msg, name) {
 			t.Errorf("error does not name %s:\n%s", name, msg)
 		}

@@ -39,8 +39,7 @@ import (
 
 // DynamicConfig is the dev server's dynamic configuration for tests. The dev server reads its
 // queues at most 20 times a second by default, which makes every sequential workflow step cost
-// ~0.1 s (DESIGN §4); one partition per task queue keeps dispatch (and the CartRover rate cap)
-// exact with few pollers.
+// ~0.1 s; one partition per task queue keeps dispatch exact with few pollers.
 var DynamicConfig = []string{
 	"history.transferProcessorMaxPollRPS=1000",
 	"history.timerProcessorMaxPollRPS=1000",
@@ -209,7 +208,7 @@ type Env struct {
 	Server *DevServer
 	// Client reaches the dev server; closed when the test ends.
 	Client client.Client
-	// TaskQueue is unique to the test; the CartRover queue is workflows.CartRoverTaskQueue(TaskQueue).
+	// TaskQueue is unique to the test.
 	TaskQueue string
 	// Workers are the in-process workers (nil from NewClientEnv).
 	Workers *workerapp.Workers
@@ -217,9 +216,6 @@ type Env struct {
 
 // WorkerOptions adjusts the in-process workers.
 type WorkerOptions struct {
-	// CartRoverActivitiesPerSecond caps the CartRover queue (default 1000: tests are not rate
-	// limited unless they ask for it).
-	CartRoverActivitiesPerSecond float64
 	// Tuning sizes pollers and slots (zero values: the worker's defaults; StopTimeout 5 s).
 	Tuning config.Tuning
 }
@@ -237,17 +233,13 @@ func NewClientEnv(t testing.TB) *Env {
 func NewEnv(t testing.TB, acts *activities.Activities, opts WorkerOptions) *Env {
 	t.Helper()
 	env := NewClientEnv(t)
-	if opts.CartRoverActivitiesPerSecond == 0 {
-		opts.CartRoverActivitiesPerSecond = 1000
-	}
 	if opts.Tuning.StopTimeout == 0 {
 		opts.Tuning.StopTimeout = 5 * time.Second
 	}
 	ws, err := workerapp.NewWorkers(env.Client, acts, workerapp.Options{
-		TaskQueue:                    env.TaskQueue,
-		CartRoverActivitiesPerSecond: opts.CartRoverActivitiesPerSecond,
-		Tuning:                       opts.Tuning,
-		OnFatalError:                 func(err error) { t.Errorf("temporaltest: worker stopped: %v", err) },
+		TaskQueue:    env.TaskQueue,
+		Tuning:       opts.Tuning,
+		OnFatalError: func(err error) { t.Errorf("temporaltest: worker stopped: %v", err) },
 	})
 	if err != nil {
 		t.Fatalf("temporaltest: %v", err)

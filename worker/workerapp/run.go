@@ -42,7 +42,7 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 		}
 	}()
 
-	acts, err := NewActivities(cfg.CartRover, cfg.CB)
+	acts, err := NewActivities(cfg.CartRover, cfg.CartRoverRate, cfg.CB)
 	if err != nil {
 		return err
 	}
@@ -62,9 +62,8 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 
 	fatal := make(chan error, 2)
 	ws, err := NewWorkers(c, acts, Options{
-		TaskQueue:                    cfg.TaskQueue.Name,
-		CartRoverActivitiesPerSecond: cfg.CartRover.RatePerSecond,
-		Tuning:                       cfg.Tuning,
+		TaskQueue: cfg.TaskQueue.Name,
+		Tuning:    cfg.Tuning,
 		OnFatalError: func(err error) {
 			select {
 			case fatal <- err:
@@ -81,7 +80,7 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	tel.SetReadiness(Ready(c))
 	log.Info("worker polling",
 		"temporal_address", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace,
-		"task_queue", cfg.TaskQueue.Name, "cartrover_rate_per_second", cfg.CartRover.RatePerSecond,
+		"task_queue", cfg.TaskQueue.Name, "cartrover_rate_burst", cfg.CartRoverRate.Burst, "cartrover_rate_refill", cfg.CartRoverRate.Refill.String(),
 		"metrics_addr", tel.Addr())
 	if opts.OnReady != nil {
 		opts.OnReady(tel.Addr())

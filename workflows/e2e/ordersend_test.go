@@ -210,7 +210,7 @@ func TestOrderSendSurvivesFaultsARestartedWorkerAndTwoRunsAtOnce(t *testing.T) {
 	// Stop the worker in the middle of the runs and start a fresh one on the same queues.
 	waitForProgress(t, s.env.Client, a.GetID(), 60)
 	s.env.Workers.Stop()
-	ws, err := workerapp.NewWorkers(s.env.Client, s.acts, workerapp.Options{TaskQueue: s.env.TaskQueue, CartRoverActivitiesPerSecond: 1000})
+	ws, err := workerapp.NewWorkers(s.env.Client, s.acts, workerapp.Options{TaskQueue: s.env.TaskQueue})
 	if err != nil {
 		t.Fatal(err)
 	}
