@@ -31,7 +31,7 @@ func run() error {
 	env := command.Env{}
 	app := command.App(&env)
 	app.Commands = append(app.Commands, devCommand())
-	return app.RunContext(ctx, os.Args)
+	return app.RunContext(ctx, command.ReorderArgs(app, os.Args))
 }
 
 // devCommand is `starter dev`: the whole product on this machine (what `make run` calls).

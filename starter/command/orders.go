@@ -326,7 +326,7 @@ func ordersCommand(env *Env) *cli.Command {
 								return err
 							}
 						}
-						wid := "ordermanager:retry:" + ref + ":" + env.now().UTC().Format("20060102T150405.000Z")
+						wid := env.runID("ordermanager:retry:" + ref + ":")
 						run, err := RetryOrder(c.Context, cl, c.String(flagTaskQueue), ref, wid, in)
 						if err != nil {
 							return err

@@ -92,7 +92,7 @@ func runCommand(env *Env) *cli.Command {
 				return err
 			}
 			in := workflows.OrderManagerInput{Settings: s, Tasks: tasks, MaxInFlight: c.Int("max-in-flight")}
-			wid := "ordermanager:manual:" + env.now().UTC().Format("20060102T150405.000Z")
+			wid := env.runID("ordermanager:manual:")
 			return withClient(env, c, func(cl client.Client) error {
 				v := viewer{c: cl, ui: c.String(flagUIURL), namespace: c.String(flagNamespace)}
 				run, err := StartRun(c.Context, cl, wid, c.String(flagTaskQueue), in)

@@ -136,6 +136,7 @@ func scheduleApplyCommand(env *Env) *cli.Command {
 			&cli.BoolFlag{Name: "pause-on-failure", Usage: "pause the schedule when a run fails"},
 			&cli.DurationFlag{Name: "run-timeout", Usage: "bound one run (0 = none)"},
 			&cli.IntFlag{Name: "max-in-flight", Usage: "ImportOrder children running at once per run (0 = the workflow's default)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print what would be created or changed, and change nothing"},
 		},
 		Action: func(c *cli.Context) error {
 			cfg, err := scheduleConfigFromFlags(c)
@@ -143,7 +144,7 @@ func scheduleApplyCommand(env *Env) *cli.Command {
 				return err
 			}
 			return withClient(env, c, func(cl client.Client) error {
-				res, err := Apply(c.Context, cl.ScheduleClient(), cfg)
+				res, err := Apply(c.Context, cl.ScheduleClient(), cfg, c.Bool("dry-run"))
 				if err != nil {
 					return err
 				}
@@ -166,6 +167,17 @@ func scheduleConfigFromFlags(c *cli.Context) (ScheduleConfig, error) {
 		MaxInFlight:    c.Int("max-in-flight"),
 		TaskQueue:      c.String(flagTaskQueue),
 		Trigger:        Trigger{Cron: c.StringSlice("cron"), Calendars: c.StringSlice("calendar")},
+		Given: map[string]bool{
+			GivenTrigger:        c.IsSet("every") || c.IsSet("cron") || c.IsSet("calendar"),
+			GivenJitter:         c.IsSet("jitter"),
+			GivenOverlap:        c.IsSet("overlap"),
+			GivenCatchupWindow:  c.IsSet("catchup-window"),
+			GivenPauseOnFailure: c.IsSet("pause-on-failure"),
+			GivenRunTimeout:     c.IsSet("run-timeout"),
+			GivenMaxInFlight:    c.IsSet("max-in-flight"),
+			GivenNote:           c.IsSet("note"),
+			GivenTaskQueue:      isSetAnywhere(c, flagTaskQueue),
+		},
 	}
 	if cfg.ID == "" {
 		return cfg, usageErrorf("schedule apply: --id is required (the schedule's name, e.g. --id orders-every-minute)")
@@ -214,18 +226,35 @@ func loadSettings(path string) (settings.Settings, error) {
 	return s, nil
 }
 
+// isSetAnywhere reports whether flag name was set on this command or any parent (or by its
+// environment variable).
+func isSetAnywhere(c *cli.Context, name string) bool {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return true
+		}
+	}
+	return false
+}
+
 func printApply(w io.Writer, res ApplyResult) {
 	state := "approved: it runs on its trigger"
 	if res.Paused {
 		state = fmt.Sprintf("paused: not yet approved — approve it with `starter schedule approve %s`", res.ID)
 	}
+	created, updated, unchanged := "created", "updated", "unchanged"
+	if res.DryRun {
+		created, updated, unchanged = "dry run: would create", "dry run: would update", "dry run: nothing to change in"
+	}
 	switch {
 	case res.Created:
-		fmt.Fprintf(w, "created schedule %s (%s)\n", res.ID, state)
+		fmt.Fprintf(w, "%s schedule %s (%s)\n", created, res.ID, state)
+	case len(res.Changes) == 0 && res.DryRun:
+		fmt.Fprintf(w, "%s schedule %s (%s)\n", unchanged, res.ID, state)
 	case len(res.Changes) == 0:
-		fmt.Fprintf(w, "schedule %s unchanged (%s)\n", res.ID, state)
+		fmt.Fprintf(w, "schedule %s %s (%s)\n", res.ID, unchanged, state)
 	default:
-		fmt.Fprintf(w, "updated schedule %s in place (%s):\n", res.ID, state)
+		fmt.Fprintf(w, "%s schedule %s in place (%s):\n", updated, res.ID, state)
 		for _, ch := range res.Changes {
 			fmt.Fprintf(w, "  %s\n", ch)
 		}

@@ -246,8 +246,12 @@ func settingsCommand(env *Env) *cli.Command {
 				}); err != nil {
 					return err
 				}
-				if !rep.Valid {
-					return cli.Exit("", 1)
+				switch {
+				case !rep.Valid && rep.CheckedAgainst == "":
+					// The file itself is invalid: a configuration error, as in every other command.
+					return &UsageError{}
+				case !rep.Valid:
+					return cli.Exit("", 1) // CB lacks codes the settings name
 				}
 				return nil
 			},

@@ -102,7 +102,7 @@ func TestSettingsCheck(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("json: %v %s", err, out)
 	}
-	if code != 1 || rep.Valid || len(rep.Problems) < 2 {
+	if code != 2 || rep.Valid || len(rep.Problems) < 2 {
 		t.Errorf("invalid file: exit %d, report %+v (want every problem listed)", code, rep)
 	}
 	if _, code, msg := runSettingsCheck(t, command.Env{}, "testdata/settings-badkey.yaml"); code != 2 || !strings.Contains(msg, "wharehouse") {
