@@ -60,10 +60,16 @@ func (e *Env) now() time.Time {
 
 // runID is a readable workflow ID for a run the starter starts: prefix, the start time to the
 // millisecond, and a random suffix, so two starts in the same millisecond never become one run.
-func (e *Env) runID(prefix string) string {
+func (e *Env) runID(prefix string) string { return runIDAt(prefix, e.now()) }
+
+// NewRunID is a workflow ID for a run started now: prefix, the time to the millisecond and a
+// random suffix (e.g. ordermanager:manual:20260102T150405.123Z-3fa9c1).
+func NewRunID(prefix string) string { return runIDAt(prefix, time.Now()) }
+
+func runIDAt(prefix string, t time.Time) string {
 	var b [3]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return prefix + e.now().UTC().Format("20060102T150405.000Z") + "-" + hex.EncodeToString(b[:])
+	return prefix + t.UTC().Format("20060102T150405.000Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // UsageError is a usage or configuration error: the process exits with status 2.

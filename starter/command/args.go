@@ -1,6 +1,7 @@
 package command
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -10,7 +11,8 @@ import (
 // (`settings check FILE --against-cb`, `schedule pause ID --note "…"`): urfave/cli v2 stops parsing
 // flags at the first positional argument, so the leaf command's arguments are rewritten to put
 // every flag (with its value) first and the positional arguments after, in their order. A "--"
-// ends the flags as usual. Staying on v2 (rather than moving to v3, which parses interspersed
+// ends the flags as usual. The app's own flags (--address, --namespace, …) may follow the command
+// too: they are moved to the front. Staying on v2 (rather than moving to v3, which parses interspersed
 // flags) keeps the help layout, the env-var binding and every other command as they are.
 func ReorderArgs(app *cli.App, args []string) []string {
 	if len(args) < 2 {
@@ -41,8 +43,9 @@ func ReorderArgs(app *cli.App, args []string) []string {
 			flags, cmds = sub.Flags, sub.Subcommands
 			continue
 		}
-		// The leaf command: flags first, then positional arguments.
-		var fl, pos []string
+		// The leaf command: flags first, then positional arguments. A connection flag of the app
+		// (--address, --namespace…) written after the command moves to the front, where v2 wants it.
+		var fl, pos, global []string
 		for i < len(args) {
 			a := args[i]
 			if a == "--" {
@@ -50,6 +53,12 @@ func ReorderArgs(app *cli.App, args []string) []string {
 				break
 			}
 			if isFlagToken(a) {
+				if !hasFlag(sub.Flags, a) && hasFlag(app.Flags, a) {
+					n := flagTokens(app.Flags, args, i)
+					global = append(global, args[i:i+n]...)
+					i += n
+					continue
+				}
 				n := flagTokens(sub.Flags, args, i)
 				fl = append(fl, args[i:i+n]...)
 				i += n
@@ -57,6 +66,9 @@ func ReorderArgs(app *cli.App, args []string) []string {
 			}
 			pos = append(pos, a)
 			i++
+		}
+		if len(global) > 0 {
+			out = append(append([]string{out[0]}, global...), out[1:]...)
 		}
 		out = append(out, fl...)
 		if len(pos) > 0 && pos[0] != "--" {
@@ -89,6 +101,17 @@ func flagTokens(flags []cli.Flag, args []string, i int) int {
 		}
 	}
 	return 1
+}
+
+// hasFlag reports whether the flag token a (e.g. "--address" or "--address=x") names one of flags.
+func hasFlag(flags []cli.Flag, a string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+	for _, f := range flags {
+		if slices.Contains(f.Names(), name) {
+			return true
+		}
+	}
+	return false
 }
 
 func findCommand(cmds []*cli.Command, name string) *cli.Command {

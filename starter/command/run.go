@@ -71,8 +71,9 @@ func WaitRun(ctx context.Context, c client.Client, run client.WorkflowRun, inter
 
 func runCommand(env *Env) *cli.Command {
 	return &cli.Command{
-		Name:  "run",
-		Usage: "start one run now, outside any schedule (with --wait: live progress, then the summary)",
+		Name:        "run",
+		Usage:       "start one run now, outside any schedule (with --wait: live progress, then the summary)",
+		Description: "EXAMPLES:\n   starter run --settings deploy/settings.sandbox.yaml --tasks orders --wait",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "settings", Usage: "connector settings file (YAML; required)"},
 			&cli.StringFlag{Name: "tasks", Usage: "what the run does: orders, shipments, inventory, products (comma-separated; required)"},

@@ -51,7 +51,8 @@ func scheduleCommand(env *Env) *cli.Command {
 			},
 			{
 				Name: "pause", Usage: "pause a schedule (its runs stop until approved again)", ArgsUsage: "ID",
-				Flags: []cli.Flag{&cli.StringFlag{Name: "note", Usage: "why it is paused (required; shown in describe and the Web UI)"}},
+				Description: "EXAMPLES:\n   starter schedule pause orders --note \"CB maintenance\"",
+				Flags:       []cli.Flag{&cli.StringFlag{Name: "note", Usage: "why it is paused (required; shown in describe and the Web UI)"}},
 				Action: handleAction(env, "pause", func(c *cli.Context, h client.ScheduleHandle) (string, error) {
 					note := strings.TrimSpace(c.String("note"))
 					if note == "" {
@@ -68,6 +69,7 @@ func scheduleCommand(env *Env) *cli.Command {
 			},
 			{
 				Name: "backfill", Usage: "take the runs a schedule would have taken between two times, now", ArgsUsage: "ID",
+				Description: "EXAMPLES:\n   starter schedule backfill orders --start 2026-01-02T08:00:00Z --end 2026-01-02T12:00:00Z",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "start", Usage: "start of the range (RFC 3339, e.g. 2026-01-02T08:00:00Z)"},
 					&cli.StringFlag{Name: "end", Usage: "end of the range (RFC 3339)"},
@@ -83,7 +85,8 @@ func scheduleCommand(env *Env) *cli.Command {
 			},
 			{
 				Name: "delete", Usage: "delete a schedule (its past runs stay in history)", ArgsUsage: "ID",
-				Flags: []cli.Flag{&cli.BoolFlag{Name: "yes", Usage: "confirm the deletion (required)"}},
+				Description: "EXAMPLES:\n   starter schedule delete orders --yes",
+				Flags:       []cli.Flag{&cli.BoolFlag{Name: "yes", Usage: "confirm the deletion (required)"}},
 				Action: handleAction(env, "delete", func(c *cli.Context, h client.ScheduleHandle) (string, error) {
 					if !c.Bool("yes") {
 						return "", usageErrorf("schedule delete: add --yes to confirm deleting schedule %s (to stop it for a while, use `starter schedule pause` instead)", h.GetID())
@@ -121,6 +124,11 @@ func scheduleApplyCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:  "apply",
 		Usage: "create a schedule, or update it in place, from a settings file (validated first); prints what changed",
+		Description: "An update changes only what the flags name (plus the trigger, settings and tasks, which every apply\n" +
+			"carries) and keeps every other property; it never changes the schedule's approval.\n\n" +
+			"EXAMPLES:\n" +
+			"   starter schedule apply --id orders --settings deploy/settings.sandbox.yaml --tasks orders,shipments --every 15m --paused --note \"orders and shipments\"\n" +
+			"   starter schedule apply --id orders --settings deploy/settings.sandbox.yaml --tasks orders,shipments --every 15m --jitter 30s --dry-run",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "id", Usage: "schedule ID (required)"},
 			&cli.StringFlag{Name: "settings", Usage: "connector settings file (YAML; required)"},

@@ -96,6 +96,15 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	}
 	tel.SetReadiness(nil)
 	ws.Stop()
+	// Sign out of CB, so the next sign-in as this user (a restart, a settings check) need not
+	// force a session out.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	if err := acts.CB.SignOut(sctx); err != nil {
+		log.Warn("could not sign out of CB; the next sign-in will force this session out", "error", err)
+	} else {
+		log.Info("signed out of CB")
+	}
+	cancel()
 	log.Info("worker stopped")
 	if runErr != nil {
 		return errors.Join(errors.New("worker stopped on a fatal error"), runErr)
