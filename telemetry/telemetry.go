@@ -135,6 +135,7 @@ func New(ctx context.Context, cfg config.Telemetry, opts Options) (*Telemetry, e
 	otel.SetTracerProvider(t.TracerProvider)
 	otel.SetMeterProvider(t.MeterProvider)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	business() // the business instruments (and the unreachable gauge's callback) on this provider
 
 	ln, err := net.Listen("tcp", cfg.MetricsAddr)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/cartrover-cb/ordermanager/cartrover"
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/connectedbusiness"
+	"github.com/cartrover-cb/ordermanager/telemetry"
 )
 
 // NewActivities builds the Activities with the real CartRover and Connected Business clients.
@@ -16,6 +17,7 @@ func NewActivities(cr config.CartRover, cb config.CB) (*activities.Activities, e
 		BaseURL: cr.BaseURL,
 		APIUser: cr.APIUser,
 		APIKey:  cr.APIKey.Reveal(),
+		Observe: telemetry.ObserveCartRoverCall,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build the CartRover client (check CARTROVER_*): %w", err)
@@ -24,6 +26,7 @@ func NewActivities(cr config.CartRover, cb config.CB) (*activities.Activities, e
 		BaseURL:  cb.BaseURL,
 		UserCode: cb.UserCode,
 		Password: cb.Password.Reveal(),
+		Observe:  telemetry.ObserveCBCall,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build the Connected Business client (check CB_*): %w", err)

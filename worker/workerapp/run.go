@@ -22,6 +22,8 @@ type RunOptions struct {
 	LogOutput io.Writer
 	// OnReady, if set, is called with the metrics address once both workers poll.
 	OnReady func(metricsAddr string)
+	// HeldInterval is how often the held orders are counted for the metrics (default 30 s).
+	HeldInterval time.Duration
 }
 
 // Run is the worker process: telemetry, one Temporal client, the two workers, /readyz once they
@@ -79,6 +81,13 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 		return err
 	}
 	tel.SetReadiness(Ready(c))
+	heldEvery := opts.HeldInterval
+	if heldEvery <= 0 {
+		heldEvery = 30 * time.Second
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go telemetry.WatchHeldOrders(watchCtx, c, heldEvery, log)
 	log.Info("worker polling",
 		"temporal_address", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace,
 		"task_queue", cfg.TaskQueue.Name, "cartrover_rate_per_second", cfg.CartRover.RatePerSecond,
