@@ -103,9 +103,10 @@ func New(ctx context.Context, cfg config.Telemetry, opts Options) (*Telemetry, e
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: prometheus exporter: %w", err)
 	}
-	// The default histogram buckets suit milliseconds; the SDK's timers record seconds.
+	// The default histogram buckets suit milliseconds; the SDK's timers record seconds. Only
+	// histograms: gauges in seconds (ages, times) stay gauges.
 	secondsView := sdkmetric.NewView(
-		sdkmetric.Instrument{Name: "*", Unit: "s"},
+		sdkmetric.Instrument{Name: "*", Unit: "s", Kind: sdkmetric.InstrumentKindHistogram},
 		sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{
 			Boundaries: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300},
 		}},
