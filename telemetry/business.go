@@ -50,7 +50,6 @@ const (
 	SystemCB        = "connectedbusiness"
 )
 
-
 type instruments struct {
 	crCalls      metric.Int64Counter
 	cbDuration   metric.Float64Histogram
