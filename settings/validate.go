@@ -120,6 +120,7 @@ func (s Settings) Validate() error {
 	if s.Products.BatchSize < 1 || s.Products.BatchSize > 1000 {
 		p.add("products.batch_size", "must be between 1 and 1000, got %d", s.Products.BatchSize)
 	}
+	checkNotify(&p, s.Notify)
 	if len(p) == 0 {
 		return nil
 	}

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -164,7 +165,7 @@ var (
 	reachMu   sync.Mutex
 	downSince = map[string]time.Time{}
 	// stateHooks are told when a system becomes unreachable or reachable again (notifications).
-	stateHooks []func(system string, unreachable bool, since time.Time)
+	stateHooks []hook
 )
 
 func markUnreachable(system string) {
@@ -178,7 +179,7 @@ func markUnreachable(system string) {
 	hooks := stateHooks
 	reachMu.Unlock()
 	for _, h := range hooks {
-		h(system, true, now)
+		(*h.f)(system, true, now)
 	}
 }
 
@@ -193,7 +194,7 @@ func markReachable(system string) {
 	hooks := stateHooks
 	reachMu.Unlock()
 	for _, h := range hooks {
-		h(system, false, since)
+		(*h.f)(system, false, since)
 	}
 }
 
@@ -226,11 +227,21 @@ func Unreachable() []DependencyState {
 }
 
 // OnDependencyChange registers f to be told when a system becomes unreachable (true) or answers
-// again (false); since is when it stopped answering.
-func OnDependencyChange(f func(system string, unreachable bool, since time.Time)) {
+// again (false); since is when it stopped answering. The returned function unregisters it.
+func OnDependencyChange(f func(system string, unreachable bool, since time.Time)) (stop func()) {
 	reachMu.Lock()
 	defer reachMu.Unlock()
-	stateHooks = append(stateHooks, f)
+	h := &f
+	stateHooks = append(stateHooks, hook{h})
+	return func() {
+		reachMu.Lock()
+		defer reachMu.Unlock()
+		stateHooks = slices.DeleteFunc(slices.Clone(stateHooks), func(x hook) bool { return x.f == h })
+	}
+}
+
+type hook struct {
+	f *func(system string, unreachable bool, since time.Time)
 }
 
 // RecordHeld sets the held-orders gauges: how many are held now and the age of the oldest.

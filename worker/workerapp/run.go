@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/cartrover-cb/ordermanager/config"
+	"github.com/cartrover-cb/ordermanager/notify"
 	"github.com/cartrover-cb/ordermanager/telemetry"
 )
 
@@ -62,8 +63,14 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	}
 	defer c.Close()
 
+	// Notifications: whom and when from the runs' settings, where from the environment.
+	notifier := notify.New(cfg.Notify, log)
+	stopWatching := notifier.WatchDependencies()
+	defer func() { stopWatching(); notifier.Wait() }()
+
 	fatal := make(chan error, 2)
 	ws, err := NewWorkers(c, acts, Options{
+		OnRunEnd:                     notifier.RunEnded,
 		TaskQueue:                    cfg.TaskQueue.Name,
 		CartRoverActivitiesPerSecond: cfg.CartRover.RatePerSecond,
 		Tuning:                       cfg.Tuning,
