@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +24,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cartrover-cb/ordermanager/config"
+	"github.com/cartrover-cb/ordermanager/internal/mailtest"
 	"github.com/cartrover-cb/ordermanager/internal/temporaltest"
 	"github.com/cartrover-cb/ordermanager/sandbox"
 	"github.com/cartrover-cb/ordermanager/sandbox/cartroversim"
@@ -253,9 +255,26 @@ func TestEveryMetricTheAlertsAndTheDashboardUseExistsAfterAnEndToEndRun(t *testi
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := startWorker(t, ctx, sb, nil)
+	// Notifications go to a local webhook receiver and a local SMTP server.
+	hook := make(chan string, 10)
+	receiver := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		var m map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		hook <- m["text"]
+	}))
+	defer receiver.Close()
+	smtpd := mailtest.Start(t)
+	w := startWorker(t, ctx, sb, map[string]string{"NOTIFY_WEBHOOK_URL": receiver.URL, "NOTIFY_SMTP_ADDR": smtpd.Addr})
 	root, _ := temporaltest.ModuleRoot()
-	settingsFile := filepath.Join(root, "deploy", "settings.sandbox.yaml")
+	sample, err := os.ReadFile(filepath.Join(root, "deploy", "settings.sandbox.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	settingsFile := filepath.Join(t.TempDir(), "settings.yaml")
+	notifySection := "\nnotify:\n  webhook: true\n  email: [ops@example.com]\n  window: 1h\n"
+	if err := os.WriteFile(settingsFile, append(sample, notifySection...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// A schedule's run imports the orders (some held); then a run posts their shipments.
 	w.starter(t, ctx, "setup")
@@ -303,6 +322,22 @@ func TestEveryMetricTheAlertsAndTheDashboardUseExistsAfterAnEndToEndRun(t *testi
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
+	// The scheduled run held some orders: one message, by webhook and by e-mail.
+	select {
+	case text := <-hook:
+		if !strings.Contains(text, "new held") || !strings.Contains(text, "schedule metrics-orders") {
+			t.Errorf("webhook message: %s", text)
+		}
+		t.Logf("webhook received:\n%s", text)
+	case <-ctx.Done():
+		t.Fatal("no webhook message for the run's held orders")
+	}
+	select {
+	case <-smtpd.Got():
+		t.Logf("e-mail received:\n%s", smtpd.Received()[0].Data)
+	case <-ctx.Done():
+		t.Fatal("no e-mail for the run's held orders")
+	}
 	t.Logf("business metrics after the run:\n%s", grep(text, "ordermanager_", "cartrover_calls", "connectedbusiness_call_duration_seconds_count"))
 
 	// ordermanager.orders is recorded by the order workflow; until that code exists in workflows/
@@ -332,6 +367,16 @@ func TestEveryMetricTheAlertsAndTheDashboardUseExistsAfterAnEndToEndRun(t *testi
 		if !used[must] {
 			t.Errorf("neither the alerts nor the dashboard use %s", must)
 		}
+	}
+	// A graceful stop signs the worker out of CB: the next sign-in as this user need not force.
+	if !sb.CB.SignedIn(cbsim.DefaultUserCode) {
+		t.Fatal("the worker is not signed in to CB after its runs")
+	}
+	if err := w.stop(); err != nil {
+		t.Fatalf("worker stop: %v", err)
+	}
+	if sb.CB.SignedIn(cbsim.DefaultUserCode) {
+		t.Error("the worker stopped without signing out of CB")
 	}
 	if !strings.Contains(text, `result="rate_limited"`) {
 		t.Errorf("no rate-limited CartRover call was counted although the simulator answered RateLimit:\n%s", grep(text, "cartrover_calls"))
