@@ -19,7 +19,7 @@ BENCHFLAGS    ?= -benchtime=1x
 # The binaries: every directory among these that holds a main.go.
 MAINS         := $(foreach d,worker starter,$(if $(wildcard $(d)/main.go),$(d)))
 
-.PHONY: help build temporal test lint bench run clean tools
+.PHONY: help build temporal test lint bench run clean tools go-version
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -58,9 +58,12 @@ lint: tools ## gofmt check, go vet, staticcheck, workflowcheck over ./workflows
 	$(TOOLS)/staticcheck ./...
 	$(TOOLS)/workflowcheck ./workflows/...
 
-run: build temporal ## run everything locally: dev server + Web UI, simulators, worker, default schedules (Ctrl-C stops it)
-	@$(GO) version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])' || { echo "make run needs Go 1.26 or newer (found: $$($(GO) version))"; exit 1; }
+run: go-version build temporal ## run everything locally: dev server + Web UI, simulators, worker, default schedules (Ctrl-C stops it)
 	$(BIN)/starter dev
+
+# Checked first, before the several-minute builds `make run` starts.
+go-version:
+	@$(GO) version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])' || { echo "make run needs Go 1.26 or newer (found: $$($(GO) version))"; exit 1; }
 
 clean: ## remove the built binaries and tools (keeps ./bin/temporal unless CLEAN_TEMPORAL=1)
 	@find $(BIN) -mindepth 1 -maxdepth 1 $(if $(CLEAN_TEMPORAL),,! -name temporal) -exec rm -rf {} + 2>/dev/null || true
