@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
@@ -111,7 +113,22 @@ func New(ctx context.Context, cfg config.Telemetry, opts Options) (*Telemetry, e
 			Boundaries: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300},
 		}},
 	)
-	t.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(exporter), sdkmetric.WithView(secondsView))
+	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(exporter), sdkmetric.WithView(secondsView)}
+	// The same metrics over OTLP too when an endpoint is configured (OTEL_EXPORTER_OTLP_* are
+	// read by the exporter itself, e.g. OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, OTEL_METRIC_EXPORT_INTERVAL).
+	if cfg.OTLPEndpoint != "" && !cfg.SDKDisabled {
+		var me sdkmetric.Exporter
+		if cfg.OTLPProtocol == "grpc" {
+			me, err = otlpmetricgrpc.New(ctx)
+		} else {
+			me, err = otlpmetrichttp.New(ctx)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("telemetry: OTLP metric exporter (OTEL_EXPORTER_OTLP_ENDPOINT): %w", err)
+		}
+		mpOpts = append(mpOpts, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(me)))
+	}
+	t.MeterProvider = sdkmetric.NewMeterProvider(mpOpts...)
 
 	// Traces: always a real provider (spans propagate through Temporal headers); exported only
 	// when an OTLP endpoint is configured.
