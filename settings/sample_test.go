@@ -41,7 +41,7 @@ func TestTheSampleSettingsNameEveryKeyWithAComment(t *testing.T) {
 	}
 	doc := string(b)
 	for _, k := range yamlKeys(reflect.TypeFor[settings.Settings](), map[reflect.Type]bool{}) {
-		if !regexp.MustCompile(`(^|[\s{#,])` + regexp.QuoteMeta(k) + `:`).MatchString(doc) && !strings.Contains(doc, k+",") && !strings.Contains(doc, k+" ") {
+		if !regexp.MustCompile(`(^|[\s{#,])`+regexp.QuoteMeta(k)+`:`).MatchString(doc) && !strings.Contains(doc, k+",") && !strings.Contains(doc, k+" ") {
 			t.Errorf("the sample settings never mention the key %q", k)
 		}
 	}

@@ -7,8 +7,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cartrover-cb/ordermanager/workflows"
@@ -60,7 +60,7 @@ func (i *runInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.Execu
 	if err != nil && workflow.IsContinueAsNewError(err) {
 		return res, err // the run goes on in its next hop
 	}
-	end := RunEnd{WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, Schedule: scheduleOf(info)}
+	end := RunEnd{WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, Schedule: scheduleOf(ctx, info)}
 	if len(in.Args) > 0 {
 		if input, ok := in.Args[0].(workflows.OrderManagerInput); ok {
 			end.Input = input
@@ -90,14 +90,14 @@ func rootCause(err error) string {
 	}
 }
 
+// scheduledByKey is the search attribute the server sets on the runs a schedule starts.
+var scheduledByKey = temporal.NewSearchAttributeKeyKeyword("TemporalScheduledById")
+
 // scheduleOf is the ID of the schedule that started the run, from its TemporalScheduledById
 // search attribute ("" when none did).
-func scheduleOf(info *workflow.Info) string {
-	if p, ok := info.SearchAttributes.GetIndexedFields()["TemporalScheduledById"]; ok {
-		var id string
-		if converter.GetDefaultDataConverter().FromPayload(p, &id) == nil {
-			return id
-		}
+func scheduleOf(ctx workflow.Context, info *workflow.Info) string {
+	if id, ok := workflow.GetTypedSearchAttributes(ctx).GetKeyword(scheduledByKey); ok && id != "" {
+		return id
 	}
 	if strings.HasPrefix(info.WorkflowExecution.ID, "ordermanager:retry:") {
 		return "retry"

@@ -214,7 +214,7 @@ func Apply(ctx context.Context, sc client.ScheduleClient, cfg ScheduleConfig, dr
 func mergeSchedule(d client.ScheduleDescription, cfg ScheduleConfig, spec client.ScheduleSpec) (*client.Schedule, []string) {
 	cur := d.Schedule
 	act := describeAction(d)
-	next := client.Schedule{Action: cur.Action, Spec: cur.Spec, Policy: cur.Policy, State: cur.State}
+	next := cur
 
 	// The action: settings and tasks always; the rest only when given.
 	want := cfg

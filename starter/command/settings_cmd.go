@@ -191,7 +191,7 @@ func checkUser(c *cli.Context, env *Env) (config.CB, error) {
 		if err := config.Load(c.Context, &base); err != nil {
 			return config.CB{}, &UsageError{msg: err.Error()}
 		}
-		cbc := config.CB{BaseURL: chk.BaseURL, UserCode: chk.UserCode, Password: chk.Password}
+		cbc := config.CB(chk)
 		if cbc.BaseURL == "" {
 			cbc.BaseURL = base.BaseURL
 		}
