@@ -3,6 +3,8 @@ package command_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -43,6 +45,10 @@ func run(args ...string) (string, string, int) {
 }
 
 func TestExitStatusesAreTheSameEverywhere(t *testing.T) {
+	huge := filepath.Join(t.TempDir(), "huge.yaml")
+	if f, err := os.Create(huge); err != nil || f.Truncate(50<<20) != nil || f.Close() != nil {
+		t.Fatal("make a 50 MB file")
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -57,6 +63,8 @@ func TestExitStatusesAreTheSameEverywhere(t *testing.T) {
 		{[]string{"--address", "not-a-host-port", "status"}, 2},
 		{[]string{"orders", "show"}, 2},
 		{[]string{"orders", "show", "a", "b"}, 2},
+		{[]string{"settings", "check", huge}, 2},
+		{[]string{"run", "--settings", huge, "--tasks", "orders"}, 2},
 	} {
 		_, msg, code := run(tc.args...)
 		if code != tc.code {
