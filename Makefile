@@ -14,12 +14,14 @@ TEMPORAL_CLI_VERSION  := v1.5.1
 # staticcheck 2025.1.1 is module version v0.6.1.
 STATICCHECK_VERSION   := v0.6.1
 WORKFLOWCHECK_VERSION := v0.6.0
+# promtool validates and unit-tests deploy/monitoring/alerts.yaml (built from the Go module proxy).
+PROMETHEUS_VERSION    := v0.305.0
 TEST_TIMEOUT  ?= 15m
 BENCHFLAGS    ?= -benchtime=1x
 # The binaries: every directory among these that holds a main.go.
 MAINS         := $(foreach d,worker starter,$(if $(wildcard $(d)/main.go),$(d)))
 
-.PHONY: help build temporal test lint bench run clean tools
+.PHONY: help build temporal test lint bench run clean tools go-version promtool
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -37,7 +39,7 @@ temporal: ## build the pinned Temporal CLI (dev server) into ./bin (several minu
 		time GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION); \
 	fi
 
-test: temporal ## run every test, end-to-end ones against a real dev server
+test: temporal $(TOOLS)/promtool ## run every test, end-to-end ones against a real dev server
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 bench: temporal ## run the benchmarks, one package at a time (ratios are side by side within one run)
@@ -49,6 +51,16 @@ $(TOOLS)/staticcheck:
 $(TOOLS)/workflowcheck:
 	GOBIN=$(TOOLS) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
 
+# `go install …@version` refuses Prometheus (its go.mod has replace directives): build it inside
+# the downloaded module instead.
+$(TOOLS)/promtool:
+	@mkdir -p $(TOOLS)
+	@echo "Building promtool $(PROMETHEUS_VERSION) into ./.tools (several minutes the first time)..."
+	dir="$$($(GO) mod download -json github.com/prometheus/prometheus@$(PROMETHEUS_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
+	cd "$$dir" && $(GO) build -o $(TOOLS)/promtool ./cmd/promtool
+
+promtool: $(TOOLS)/promtool ## build promtool into ./.tools (alert rule checks and tests)
+
 tools: $(TOOLS)/staticcheck $(TOOLS)/workflowcheck ## install the pinned lint tools into ./.tools
 
 lint: tools ## gofmt check, go vet, staticcheck, workflowcheck over ./workflows
@@ -58,9 +70,12 @@ lint: tools ## gofmt check, go vet, staticcheck, workflowcheck over ./workflows
 	$(TOOLS)/staticcheck ./...
 	$(TOOLS)/workflowcheck ./workflows/...
 
-run: build temporal ## run everything locally: dev server + Web UI, simulators, worker, default schedules (Ctrl-C stops it)
-	@$(GO) version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])' || { echo "make run needs Go 1.26 or newer (found: $$($(GO) version))"; exit 1; }
+run: go-version build temporal ## run everything locally: dev server + Web UI, simulators, worker, default schedules (Ctrl-C stops it)
 	$(BIN)/starter dev
+
+# Checked first, before the several-minute builds `make run` starts.
+go-version:
+	@$(GO) version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])' || { echo "make run needs Go 1.26 or newer (found: $$($(GO) version))"; exit 1; }
 
 clean: ## remove the built binaries and tools (keeps ./bin/temporal unless CLEAN_TEMPORAL=1)
 	@find $(BIN) -mindepth 1 -maxdepth 1 $(if $(CLEAN_TEMPORAL),,! -name temporal) -exec rm -rf {} + 2>/dev/null || true

@@ -76,6 +76,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives one debug line per call and a warning per failed call (default slog.Default()).
 	Logger *slog.Logger
+	// Observe, when set, is called after every call with its route name, its error (nil = ok) and
+	// how long it took (metrics hook; it must not block).
+	Observe func(ctx context.Context, route string, err error, elapsed time.Duration)
 }
 
 // Client calls the CartRover API. It is safe for concurrent use.
@@ -88,6 +91,7 @@ type Client struct {
 	pace    *pacer
 	log     *slog.Logger
 	tracer  trace.Tracer
+	observe func(ctx context.Context, route string, err error, elapsed time.Duration)
 }
 
 // New validates cfg and returns a Client.
@@ -102,7 +106,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.APIUser == "" || cfg.APIKey == "" {
 		return nil, errors.New("cartrover: Config.APIUser or Config.APIKey is empty: set the CartRover Merchant API user and key")
 	}
-	c := &Client{base: base, user: cfg.APIUser, key: cfg.APIKey, http: cfg.HTTPClient, timeout: cfg.Timeout, log: cfg.Logger}
+	c := &Client{base: base, user: cfg.APIUser, key: cfg.APIKey, http: cfg.HTTPClient, timeout: cfg.Timeout, log: cfg.Logger, observe: cfg.Observe}
 	if c.http == nil {
 		c.http = &http.Client{}
 	}
@@ -214,6 +218,9 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		}
 	}
 
+	if c.observe != nil {
+		c.observe(ctx, cl.route.Name, err, time.Since(start))
+	}
 	span.SetAttributes(attribute.Int("http.response.status_code", status))
 	if processID != "" {
 		span.SetAttributes(attribute.String("cartrover.process_id", processID))

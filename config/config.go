@@ -108,6 +108,7 @@ type Worker struct {
 
 	// CartRoverRate is the shape of CartRover's rate limit the clients pace against.
 	CartRoverRate CartRoverRate
+	Notify        Notify
 }
 
 // LoadWorker reads the worker's whole configuration from the environment. The error, if any, is
@@ -119,7 +120,7 @@ func LoadWorker(ctx context.Context) (Worker, error) {
 // LoadWorkerFrom is LoadWorker reading from l instead of the process environment.
 func LoadWorkerFrom(ctx context.Context, l envconfig.Lookuper) (Worker, error) {
 	var w Worker
-	err := LoadFrom(ctx, l, &w.Temporal, &w.CartRover, &w.CartRoverRate, &w.CB, &w.Telemetry, &w.TaskQueue, &w.Tuning)
+	err := LoadFrom(ctx, l, &w.Temporal, &w.CartRover, &w.CartRoverRate, &w.CB, &w.Telemetry, &w.TaskQueue, &w.Tuning, &w.Notify)
 	return w, err
 }
 

@@ -6,10 +6,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -25,13 +28,38 @@ func main() {
 	os.Exit(command.ExitCode(err))
 }
 
+// stopGrace is how long a command may take to wind down after Ctrl-C or SIGTERM before the
+// process exits anyway (`starter dev` stops a dev server and the worker, so it gets longer).
+const stopGrace = 10 * time.Second
+
 func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := command.Env{}
 	app := command.App(&env)
 	app.Commands = append(app.Commands, devCommand())
-	return app.RunContext(ctx, os.Args)
+	args := command.ReorderArgs(app, os.Args)
+	done := make(chan error, 1)
+	go func() { done <- app.RunContext(ctx, args) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	// Interrupted: every command watches ctx; one that cannot (a stuck read) is not waited for.
+	grace := stopGrace
+	if len(args) > 1 && slices.Contains(args[1:], "dev") {
+		grace = 60 * time.Second
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			return nil
+		}
+		return fmt.Errorf("interrupted: %w", err)
+	case <-time.After(grace):
+		return errors.New("interrupted")
+	}
 }
 
 // devCommand is `starter dev`: the whole product on this machine (what `make run` calls).

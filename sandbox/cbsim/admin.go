@@ -199,3 +199,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 }
 
 func parseDuration(s string) (time.Duration, error) { return time.ParseDuration(s) }
+
+// SignedIn reports whether user has a CB session open (signed in and not signed out since).
+func (s *Server) SignedIn(user string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.signed[user]
+}

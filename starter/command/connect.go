@@ -3,6 +3,8 @@ package command
 import (
 	"context"
 	"fmt"
+	"net"
+	"os"
 
 	"github.com/urfave/cli/v2"
 	"go.temporal.io/sdk/client"
@@ -32,9 +34,9 @@ func connectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagAddress, Usage: "Temporal frontend host:port", Value: "127.0.0.1:7233", EnvVars: []string{"TEMPORAL_ADDRESS"}},
 		&cli.StringFlag{Name: flagNamespace, Usage: "Temporal namespace", Value: "default", EnvVars: []string{"TEMPORAL_NAMESPACE"}},
 		// The API key is a secret: its value is never printed, not even as a default in --help.
-		&cli.StringFlag{Name: flagAPIKey, Usage: "Temporal Cloud API key (prefer the environment variable)", EnvVars: []string{"TEMPORAL_API_KEY"}, DefaultText: "secret, not shown"},
+		&cli.StringFlag{Name: flagAPIKey, Usage: "Temporal Cloud API key (prefer the environment variable)", EnvVars: []string{"TEMPORAL_API_KEY"}, DefaultText: secretDefault("TEMPORAL_API_KEY")},
 		&cli.StringFlag{Name: flagTLSCert, Usage: "client certificate file (mTLS)", EnvVars: []string{"TEMPORAL_TLS_CERT"}},
-		&cli.StringFlag{Name: flagTLSKey, Usage: "client key file (mTLS)", EnvVars: []string{"TEMPORAL_TLS_KEY"}, DefaultText: "secret, not shown"},
+		&cli.StringFlag{Name: flagTLSKey, Usage: "client key file (mTLS)", EnvVars: []string{"TEMPORAL_TLS_KEY"}, DefaultText: secretDefault("TEMPORAL_TLS_KEY")},
 		&cli.StringFlag{Name: flagTLSCA, Usage: "CA certificate file that signed the server's certificate", EnvVars: []string{"TEMPORAL_TLS_CA"}},
 		&cli.BoolFlag{Name: flagTLS, Usage: "force TLS on or off", DefaultText: "on when an API key, certificate or CA is set", EnvVars: []string{"TEMPORAL_TLS"}},
 		&cli.StringFlag{Name: flagTLSServerName, Usage: "server name expected in the server's certificate", EnvVars: []string{"TEMPORAL_TLS_SERVER_NAME"}},
@@ -42,6 +44,15 @@ func connectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagUIURL, Usage: "Temporal Web UI base URL, for links", Value: "http://127.0.0.1:8233", EnvVars: []string{"TEMPORAL_UI_URL"}},
 		&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Usage: "output format: table or json", Value: "table"},
 	}
+}
+
+// secretDefault is the --help default of a secret flag: "set, not shown" when its variable is set
+// (urfave/cli would otherwise print the value), nothing when it is not.
+func secretDefault(envVar string) string {
+	if os.Getenv(envVar) != "" {
+		return "set, not shown"
+	}
+	return ""
 }
 
 // temporalConfig is the connection the flags (and their TEMPORAL_* variables) describe.
@@ -66,6 +77,9 @@ func temporalConfig(c *cli.Context) config.Temporal {
 // TLS and API-key rules, shared with the worker). Errors are configuration errors (exit status 2).
 func clientOptions(c *cli.Context) (client.Options, error) {
 	t := temporalConfig(c)
+	if _, _, err := net.SplitHostPort(t.Address); err != nil {
+		return client.Options{}, usageErrorf("--address (TEMPORAL_ADDRESS) %q is not host:port: set it to the Temporal frontend, e.g. 127.0.0.1:7233", t.Address)
+	}
 	if (t.TLSCert == "") != !t.TLSKey.IsSet() {
 		return client.Options{}, usageErrorf("--tls-cert (TEMPORAL_TLS_CERT) and --tls-key (TEMPORAL_TLS_KEY) go together: set both or neither")
 	}

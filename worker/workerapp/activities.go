@@ -7,6 +7,7 @@ import (
 	"github.com/cartrover-cb/ordermanager/cartrover"
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/connectedbusiness"
+	"github.com/cartrover-cb/ordermanager/telemetry"
 )
 
 // NewActivities builds the Activities with the real CartRover and Connected Business clients;
@@ -19,6 +20,7 @@ func NewActivities(cr config.CartRover, rate config.CartRoverRate, cb config.CB)
 		APIKey:        cr.APIKey.Reveal(),
 		Burst:         rate.Burst,
 		RatePerSecond: rate.RatePerSecond(),
+		Observe:       telemetry.ObserveCartRoverCall,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build the CartRover client (check CARTROVER_*): %w", err)
@@ -27,6 +29,7 @@ func NewActivities(cr config.CartRover, rate config.CartRoverRate, cb config.CB)
 		BaseURL:  cb.BaseURL,
 		UserCode: cb.UserCode,
 		Password: cb.Password.Reveal(),
+		Observe:  telemetry.ObserveCBCall,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build the Connected Business client (check CB_*): %w", err)

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/cartrover-cb/ordermanager/config"
+	"github.com/cartrover-cb/ordermanager/notify"
 	"github.com/cartrover-cb/ordermanager/telemetry"
 )
 
@@ -22,6 +23,8 @@ type RunOptions struct {
 	LogOutput io.Writer
 	// OnReady, if set, is called with the metrics address once both workers poll.
 	OnReady func(metricsAddr string)
+	// HeldInterval is how often the held orders are counted for the metrics (default 30 s).
+	HeldInterval time.Duration
 }
 
 // Run is the worker process: telemetry, one Temporal client, the two workers, /readyz once they
@@ -60,8 +63,14 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	}
 	defer c.Close()
 
+	// Notifications: whom and when from the runs' settings, where from the environment.
+	notifier := notify.New(cfg.Notify, log)
+	stopWatching := notifier.WatchDependencies()
+	defer func() { stopWatching(); notifier.Wait() }()
+
 	fatal := make(chan error, 2)
 	ws, err := NewWorkers(c, acts, Options{
+		OnRunEnd:  notifier.RunEnded,
 		TaskQueue: cfg.TaskQueue.Name,
 		Tuning:    cfg.Tuning,
 		OnFatalError: func(err error) {
@@ -78,6 +87,13 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 		return err
 	}
 	tel.SetReadiness(Ready(c))
+	heldEvery := opts.HeldInterval
+	if heldEvery <= 0 {
+		heldEvery = 30 * time.Second
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go telemetry.WatchHeldOrders(watchCtx, c, heldEvery, log)
 	log.Info("worker polling",
 		"temporal_address", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace,
 		"task_queue", cfg.TaskQueue.Name, "cartrover_rate_burst", cfg.CartRoverRate.Burst, "cartrover_rate_refill", cfg.CartRoverRate.Refill.String(),
@@ -95,6 +111,15 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	}
 	tel.SetReadiness(nil)
 	ws.Stop()
+	// Sign out of CB, so the next sign-in as this user (a restart, a settings check) need not
+	// force a session out.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	if err := acts.CB.SignOut(sctx); err != nil {
+		log.Warn("could not sign out of CB; the next sign-in will force this session out", "error", err)
+	} else {
+		log.Info("signed out of CB")
+	}
+	cancel()
 	log.Info("worker stopped")
 	if runErr != nil {
 		return errors.Join(errors.New("worker stopped on a fatal error"), runErr)

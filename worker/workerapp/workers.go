@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/config"
+	"github.com/cartrover-cb/ordermanager/telemetry"
 	"github.com/cartrover-cb/ordermanager/workflows"
 )
 
@@ -26,6 +28,8 @@ type Options struct {
 	Tuning config.Tuning
 	// OnFatalError is called when the worker stops on its own (e.g. the namespace vanished).
 	OnFatalError func(error)
+	// OnRunEnd, if set, is told of every OrderManager run that finishes (it must not block).
+	OnRunEnd func(telemetry.RunEnd)
 }
 
 // Workers is the Temporal worker of one process.
@@ -47,6 +51,8 @@ func NewWorkers(c client.Client, acts *activities.Activities, opts Options) (*Wo
 		MaxConcurrentActivityExecutionSize: t.MaxConcurrentActivities,
 		WorkerStopTimeout:                  t.StopTimeout,
 		OnFatalError:                       opts.OnFatalError,
+		// Business metrics (and notifications) of every finished OrderManager run.
+		Interceptors: []interceptor.WorkerInterceptor{telemetry.NewRunInterceptor(opts.OnRunEnd)},
 	})}
 	workflows.Register(w.Main)
 	w.Main.RegisterActivity(acts)
