@@ -110,7 +110,7 @@ func TestSettingsCheckAgainstCBRefusesToTakeOverARunningWorkersSession(t *testin
 		t.Fatal(err)
 	}
 	acts, err := workerapp.NewActivities(
-		config.CartRover{BaseURL: sb.CartRoverURL, APIUser: cartroversim.DefaultAPIUser, APIKey: cartroversim.DefaultAPIKey},
+		config.CartRover{BaseURL: sb.CartRoverURL, APIUser: cartroversim.DefaultAPIUser, APIKey: cartroversim.DefaultAPIKey}, config.CartRoverRate{},
 		config.CB{BaseURL: sb.CBURL, UserCode: cbsim.DefaultUserCode, Password: cbsim.DefaultPassword})
 	if err != nil {
 		t.Fatal(err)

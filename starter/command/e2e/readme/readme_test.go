@@ -189,7 +189,7 @@ func TestEveryCommandLineOfTheREADMEWorks(t *testing.T) {
 		t.Fatalf("the README's held example %s is not held for its ship code in the sandbox seed (%q)", heldRef, sb.CartRover.HeldReason(heldRef))
 	}
 	acts, err := workerapp.NewActivities(
-		config.CartRover{BaseURL: sb.CartRoverURL, APIUser: cartroversim.DefaultAPIUser, APIKey: cartroversim.DefaultAPIKey},
+		config.CartRover{BaseURL: sb.CartRoverURL, APIUser: cartroversim.DefaultAPIUser, APIKey: cartroversim.DefaultAPIKey}, config.CartRoverRate{},
 		config.CB{BaseURL: sb.CBURL, UserCode: cbsim.DefaultUserCode, Password: cbsim.DefaultPassword})
 	if err != nil {
 		t.Fatal(err)
