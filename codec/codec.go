@@ -17,7 +17,9 @@ import (
 	"io"
 
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -74,6 +76,15 @@ func (c *Codec) Keyring() *Keyring { return c.ring }
 // DataConverter is the SDK's default data converter with this codec applied to every payload.
 func (c *Codec) DataConverter() converter.DataConverter {
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+}
+
+// ClientOptions returns opts with the codec on every payload: the data converter, and the
+// failure converter too (the SDK's default one would write error details in clear).
+func (c *Codec) ClientOptions(opts client.Options) client.Options {
+	dc := c.DataConverter()
+	opts.DataConverter = dc
+	opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc})
+	return opts
 }
 
 // additionalData binds the clear metadata to the ciphertext, so that changing the key ID or the

@@ -199,7 +199,7 @@ func quietLogger() tlog.Logger {
 // ClientOptions returns options that reach the dev server (quiet logger, no telemetry) with the
 // product's payload codec, as the worker and the starter use it.
 func (s *DevServer) ClientOptions() client.Options {
-	return client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: quietLogger(), DataConverter: Codec().DataConverter()}
+	return Codec().ClientOptions(client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: quietLogger()})
 }
 
 var (

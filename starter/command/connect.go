@@ -100,7 +100,7 @@ func clientOptions(c *cli.Context) (client.Options, error) {
 		return opts, err
 	}
 	if cdc != nil {
-		opts.DataConverter = cdc.DataConverter()
+		opts = cdc.ClientOptions(opts)
 	}
 	return opts, nil
 }

@@ -58,7 +58,7 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	copts.DataConverter = cdc.DataConverter()
+	copts = cdc.ClientOptions(copts)
 	c, err := client.DialContext(ctx, copts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s (namespace %s): %w (check TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and credentials)",
