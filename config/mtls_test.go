@@ -10,7 +10,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/cartrover-cb/ordermanager/config"
@@ -193,7 +193,7 @@ func TestMTLSReachesAFrontendThatRequiresClientCertificates(t *testing.T) {
 			return err
 		}
 		defer c.Close()
-		_, err = c.ListWorkflow(ctx, nil)
+		_, err = c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: srv.Namespace})
 		if err == nil {
 			_, err = c.CheckHealth(ctx, &client.CheckHealthRequest{})
 		}
@@ -210,8 +210,8 @@ func TestMTLSReachesAFrontendThatRequiresClientCertificates(t *testing.T) {
 		t.Fatalf("the frontend refused %d handshakes of the right client", n)
 	}
 	for name, env := range map[string]map[string]string{
-		"no client certificate":              {"TEMPORAL_TLS_CA": p.caFile},
-		"a certificate of another CA":        {"TEMPORAL_TLS_CERT": p.roguePEM[0], "TEMPORAL_TLS_KEY": p.roguePEM[1], "TEMPORAL_TLS_CA": p.caFile},
+		"no client certificate":               {"TEMPORAL_TLS_CA": p.caFile},
+		"a certificate of another CA":         {"TEMPORAL_TLS_CERT": p.roguePEM[0], "TEMPORAL_TLS_KEY": p.roguePEM[1], "TEMPORAL_TLS_CA": p.caFile},
 		"a server CA the client cannot trust": {"TEMPORAL_TLS_CERT": p.clientCert[0], "TEMPORAL_TLS_KEY": p.clientCert[1], "TEMPORAL_TLS_CA": p.otherCAFile},
 	} {
 		before := refused()
@@ -239,5 +239,3 @@ func (quietLog) Debug(string, ...any) {}
 func (quietLog) Info(string, ...any)  {}
 func (quietLog) Warn(string, ...any)  {}
 func (quietLog) Error(string, ...any) {}
-
-var _ = errors.New
