@@ -101,6 +101,7 @@ func clientOptions(c *cli.Context) (client.Options, error) {
 	}
 	if cdc != nil {
 		opts = cdc.ClientOptions(opts)
+		setDescribedPayloadConverter(opts.DataConverter)
 	}
 	return opts, nil
 }
