@@ -36,6 +36,9 @@ type Temporal struct {
 	TLSCA string `env:"TEMPORAL_TLS_CA" doc:"the server CA file (or PEM)"`
 	// TLSServerName overrides the server name checked in the server certificate.
 	TLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME" doc:"the server name in the server certificate"`
+	// AllowPlaintextAPIKey lets an API key travel without TLS (TEMPORAL_TLS=false); only for a
+	// local test server, never across a network.
+	AllowPlaintextAPIKey bool `env:"TEMPORAL_API_KEY_ALLOW_PLAINTEXT" doc:"true to send the API key without TLS (local test servers only)"`
 }
 
 // CartRover is the CartRover (Extensiv Integration Manager) Merchant API account.
@@ -75,6 +78,8 @@ type Telemetry struct {
 	SDKDisabled bool `env:"OTEL_SDK_DISABLED" doc:"true disables tracing"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel slog.Level `env:"LOG_LEVEL, default=info" doc:"debug, info, warn or error"`
+	// MetricsToken, when set, is the bearer token /metrics requires (set it when METRICS_ADDR is not loopback).
+	MetricsToken Secret `env:"METRICS_TOKEN" doc:"the bearer token Prometheus presents to /metrics"`
 }
 
 // TaskQueue names the task queue the workflows and activities run on.
@@ -109,6 +114,7 @@ type Worker struct {
 	// CartRoverRate is the shape of CartRover's rate limit the clients pace against.
 	CartRoverRate CartRoverRate
 	Notify        Notify
+	Codec         Codec
 }
 
 // LoadWorker reads the worker's whole configuration from the environment. The error, if any, is
@@ -120,7 +126,7 @@ func LoadWorker(ctx context.Context) (Worker, error) {
 // LoadWorkerFrom is LoadWorker reading from l instead of the process environment.
 func LoadWorkerFrom(ctx context.Context, l envconfig.Lookuper) (Worker, error) {
 	var w Worker
-	err := LoadFrom(ctx, l, &w.Temporal, &w.CartRover, &w.CartRoverRate, &w.CB, &w.Telemetry, &w.TaskQueue, &w.Tuning, &w.Notify)
+	err := LoadFrom(ctx, l, &w.Temporal, &w.CartRover, &w.CartRoverRate, &w.CB, &w.Telemetry, &w.TaskQueue, &w.Tuning, &w.Notify, &w.Codec)
 	return w, err
 }
 
@@ -178,13 +184,25 @@ func loadStruct(ctx context.Context, l envconfig.Lookuper, target any) (problems
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")
+		fl := l
+		isSecret := f.Type == reflect.TypeFor[Secret]()
+		if isSecret {
+			var problem string
+			if fl, problem = secretLookuper(l, name); problem != "" {
+				failed[name] = true
+				problems = append(problems, problem)
+				continue
+			}
+		}
 		one := reflect.New(reflect.StructOf([]reflect.StructField{{Name: f.Name, Type: f.Type, Tag: f.Tag}}))
-		err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: one.Interface(), Lookuper: l})
+		err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: one.Interface(), Lookuper: fl})
 		required := strings.Contains(tag, "required")
 		if err != nil || (required && one.Elem().Field(0).IsZero()) {
 			failed[name] = true
 		}
 		switch {
+		case (errors.Is(err, envconfig.ErrMissingRequired) || (err == nil && required && one.Elem().Field(0).IsZero())) && isSecret:
+			problems = append(problems, fmt.Sprintf("%s is required: set it (or %s_FILE, a file holding it) to %s", name, name, f.Tag.Get("doc")))
 		case errors.Is(err, envconfig.ErrMissingRequired) || (err == nil && required && one.Elem().Field(0).IsZero()):
 			problems = append(problems, fmt.Sprintf("%s is required: set it to %s", name, f.Tag.Get("doc")))
 		case err != nil && f.Type == reflect.TypeFor[Secret]():

@@ -20,16 +20,19 @@ const (
 	cartroverKey = "cr-key-SECRET-1111"
 	cbPassword   = "cb-pass-SECRET-2222"
 	temporalKey  = "tmprl-SECRET-3333"
+	// payloadKeys is a test keyring (32 bytes of base64 under the ID test).
+	payloadKeys = "test=U0VDUkVULXBheWxvYWQta2V5LTAxMjM0NTY3ODlhYmM="
 )
 
 func fullEnv() map[string]string {
 	return map[string]string{
-		"CARTROVER_API_USER": "merchant-user",
-		"CARTROVER_API_KEY":  cartroverKey,
-		"CB_BASE_URL":        "http://127.0.0.1:8081/cb",
-		"CB_USER_CODE":       "ADMIN",
-		"CB_PASSWORD":        cbPassword,
-		"TEMPORAL_API_KEY":   temporalKey,
+		"CARTROVER_API_USER":      "merchant-user",
+		"CARTROVER_API_KEY":       cartroverKey,
+		"CB_BASE_URL":             "http://127.0.0.1:8081/cb",
+		"CB_USER_CODE":            "ADMIN",
+		"CB_PASSWORD":             cbPassword,
+		"TEMPORAL_API_KEY":        temporalKey,
+		"PAYLOAD_ENCRYPTION_KEYS": payloadKeys,
 	}
 }
 
@@ -65,12 +68,13 @@ func TestLoadWorkerAppliesDefaults(t *testing.T) {
 
 func TestLoadWorkerListsEveryMissingAndMalformedVariableInOneError(t *testing.T) {
 	env := map[string]string{
-		"CARTROVER_API_USER":    "merchant-user",
-		"CB_USER_CODE":          "ADMIN",
-		"CB_PASSWORD":           "", // set but empty counts as missing
-		"CARTROVER_RATE_REFILL": "fast",
-		"METRICS_ADDR":          "nohostport",
-		"LOG_LEVEL":             "loud",
+		"CARTROVER_API_USER":      "merchant-user",
+		"CB_USER_CODE":            "ADMIN",
+		"CB_PASSWORD":             "", // set but empty counts as missing
+		"CARTROVER_RATE_REFILL":   "fast",
+		"METRICS_ADDR":            "nohostport",
+		"LOG_LEVEL":               "loud",
+		"PAYLOAD_ENCRYPTION_KEYS": payloadKeys,
 	}
 	_, err := config.LoadWorkerFrom(context.Background(), envconfig.MapLookuper(env))
 	var cerr *config.Error
@@ -135,7 +139,7 @@ func TestSecretsNeverPrint(t *testing.T) {
 	}
 	outputs = append(outputs, logs.String())
 	for _, out := range outputs {
-		for _, secret := range []string{cartroverKey, cbPassword, temporalKey} {
+		for _, secret := range []string{cartroverKey, cbPassword, temporalKey, payloadKeys} {
 			if strings.Contains(out, secret) || strings.Contains(out, fmt.Sprintf("%x", secret)) {
 				t.Fatalf("output leaks a secret: %s", out)
 			}

@@ -161,7 +161,13 @@ func New(ctx context.Context, cfg config.Telemetry, opts Options) (*Telemetry, e
 		return nil, fmt.Errorf("telemetry: METRICS_ADDR %s: %w (set METRICS_ADDR to a free host:port)", cfg.MetricsAddr, err)
 	}
 	t.listener = ln
-	t.server = &http.Server{Handler: t.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	handler := t.Handler()
+	if cfg.MetricsToken.IsSet() {
+		handler = requireBearer(cfg.MetricsToken.Reveal(), handler)
+	} else if !isLoopback(ln.Addr()) {
+		t.Logger.Warn("metrics endpoint is reachable beyond this machine without a token: set METRICS_TOKEN (or METRICS_TOKEN_FILE)", "addr", ln.Addr().String())
+	}
+	t.server = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		defer close(t.served)
 		if err := t.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -32,6 +32,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/cartrover-cb/ordermanager/activities"
+	"github.com/cartrover-cb/ordermanager/codec"
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/worker/workerapp"
 	"github.com/cartrover-cb/ordermanager/workflows"
@@ -68,10 +69,19 @@ var (
 
 // Main runs the package's tests and then stops the shared dev server, if one was started. Call
 // it from TestMain; a server cannot outlive the test binary.
+//
+// Main also puts the test binary's payload keyring in PAYLOAD_ENCRYPTION_KEYS (unless already
+// set), so the starter and worker code the tests run in-process encrypt as in production.
 func Main(m *testing.M) {
 	mu.Lock()
 	mainCalled = true
 	mu.Unlock()
+	if os.Getenv("PAYLOAD_ENCRYPTION_KEYS") == "" && os.Getenv("PAYLOAD_ENCRYPTION_KEYS_FILE") == "" {
+		if err := os.Setenv("PAYLOAD_ENCRYPTION_KEYS", PayloadKeys()); err != nil {
+			fmt.Fprintf(os.Stderr, "temporaltest: %v\n", err)
+			os.Exit(2)
+		}
+	}
 	code := m.Run()
 	mu.Lock()
 	if shared != nil {
@@ -185,9 +195,41 @@ func quietLogger() tlog.Logger {
 	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 }
 
-// ClientOptions returns options that reach the dev server (quiet logger, no telemetry).
+// ClientOptions returns options that reach the dev server (quiet logger, no telemetry) with the
+// product's payload codec, as the worker and the starter use it.
 func (s *DevServer) ClientOptions() client.Options {
-	return client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: quietLogger()}
+	return Codec().ClientOptions(client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: quietLogger()})
+}
+
+var (
+	keysOnce  sync.Once
+	keyring   string
+	testCodec *codec.Codec
+)
+
+// PayloadKeys is the payload keyring of this test binary (one random key, made on first use).
+func PayloadKeys() string {
+	keysOnce.Do(func() {
+		line, err := codec.NewKeyLine("test-" + fmt.Sprint(os.Getpid()))
+		if err != nil {
+			panic(err)
+		}
+		ring, err := codec.ParseKeyring(line)
+		if err != nil {
+			panic(err)
+		}
+		if testCodec, err = codec.New(ring, codec.Options{}); err != nil {
+			panic(err)
+		}
+		keyring = line
+	})
+	return keyring
+}
+
+// Codec is the payload codec of PayloadKeys.
+func Codec() *codec.Codec {
+	PayloadKeys()
+	return testCodec
 }
 
 // Client returns a new client of the dev server, closed when t ends.

@@ -134,6 +134,8 @@ func App(env *Env) *cli.App {
 			settingsCommand(env),
 			setupCommand(env),
 			sandboxCommand(env),
+			codecServerCommand(env),
+			codecKeyCommand(env),
 		},
 	}
 	setUsageErrors(app.Commands)

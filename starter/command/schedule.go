@@ -14,7 +14,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cartrover-cb/ordermanager/settings"
@@ -391,7 +390,7 @@ func decodeAny(v any, out any) error {
 	case nil:
 		return errors.New("absent")
 	case *commonpb.Payload:
-		return converter.GetDefaultDataConverter().FromPayload(p, out)
+		return describedPayloadConverter().FromPayload(p, out)
 	default:
 		b, err := json.Marshal(p)
 		if err != nil {

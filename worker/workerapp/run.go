@@ -56,6 +56,12 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	if copts, err = tel.ClientOptions(copts); err != nil {
 		return err
 	}
+	// Every payload (order data is customer data) is encrypted before it leaves the process.
+	cdc, err := cfg.Codec.Codec()
+	if err != nil {
+		return err
+	}
+	copts = cdc.ClientOptions(copts)
 	c, err := client.DialContext(ctx, copts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s (namespace %s): %w (check TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and credentials)",
@@ -97,7 +103,7 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	log.Info("worker polling",
 		"temporal_address", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace,
 		"task_queue", cfg.TaskQueue.Name, "cartrover_rate_burst", cfg.CartRoverRate.Burst, "cartrover_rate_refill", cfg.CartRoverRate.Refill.String(),
-		"metrics_addr", tel.Addr())
+		"metrics_addr", tel.Addr(), "payload_key", cdc.Keyring().Current(), "payload_keys", cdc.Keyring().IDs())
 	if opts.OnReady != nil {
 		opts.OnReady(tel.Addr())
 	}
