@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"sync"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/client"
@@ -179,10 +180,24 @@ func (c *Codec) decodeOne(p *commonpb.Payload) (*commonpb.Payload, error) {
 	return &dec, nil
 }
 
+// minCompress is the smallest plaintext worth compressing: below it zlib's header and checksum
+// eat the gain (summaries, IDs, small results).
+const minCompress = 256
+
+// zlibWriters reuses compressors: a new zlib writer allocates about 1 MB of tables, and the codec
+// also runs inside workflow tasks (the SDK encodes user metadata there), where that cost under load
+// tripped the SDK's one-second deadlock detector.
+var zlibWriters = sync.Pool{New: func() any { return zlib.NewWriter(io.Discard) }}
+
 // deflate returns b compressed when that makes it smaller.
 func deflate(b []byte) ([]byte, bool) {
+	if len(b) < minCompress {
+		return nil, false
+	}
 	var buf bytes.Buffer
-	w := zlib.NewWriter(&buf)
+	w := zlibWriters.Get().(*zlib.Writer)
+	defer zlibWriters.Put(w)
+	w.Reset(&buf)
 	if _, err := w.Write(b); err != nil {
 		return nil, false
 	}

@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"errors"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cartrover-cb/ordermanager/internal/temporaltest"
 )
 
 // buildStarter builds this binary once for the test.
@@ -68,6 +71,8 @@ func TestSIGTERMStopsEveryCommand(t *testing.T) {
 		}
 	}()
 	cmd = exec.Command(bin, "--address", ln.Addr().String(), "status")
+	// A keyring, so that the command gets as far as dialling the silent server.
+	cmd.Env = append(os.Environ(), "PAYLOAD_ENCRYPTION_KEYS="+temporaltest.PayloadKeys())
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

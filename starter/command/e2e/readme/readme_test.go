@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -202,7 +203,12 @@ func TestEveryCommandLineOfTheREADMEWorks(t *testing.T) {
 	starter := func(ctx context.Context, stdout *syncWriter, args ...string) (int, string) {
 		var errb bytes.Buffer
 		all := append([]string{"starter", "--address", env.Server.HostPort, "--namespace", env.Server.Namespace, "--task-queue", env.TaskQueue}, args...)
-		err := command.Run(ctx, all, command.Env{Stdout: stdout, Stderr: &errb, PollInterval: 200 * time.Millisecond})
+		var stderr io.Writer = &errb
+		if stdout.onWrite != nil {
+			// A server may say it is ready on either stream.
+			stderr = io.MultiWriter(&errb, stdout)
+		}
+		err := command.Run(ctx, all, command.Env{Stdout: stdout, Stderr: stderr, PollInterval: 200 * time.Millisecond})
 		if err != nil {
 			errb.WriteString(err.Error())
 		}
@@ -258,6 +264,17 @@ func TestEveryCommandLineOfTheREADMEWorks(t *testing.T) {
 		".run/settings.yaml":           workingSettings,
 		".run/sandbox":                 filepath.Join(runDir, "sandbox"),
 	}
+	// The commands that serve until Ctrl-C: what each says once it serves, and the flags that move
+	// it to free ports (the last of a repeated flag wins). The codec server takes its bearer tokens
+	// from the environment, as the README's line does from a file.
+	servers := map[string]struct {
+		says      string
+		freePorts []string
+	}{
+		"sandbox":      {says: "Ctrl-C stops", freePorts: []string{"--cartrover-addr", "127.0.0.1:0", "--cb-addr", "127.0.0.1:0"}},
+		"codec-server": {says: "codec server on", freePorts: []string{"--listen", "127.0.0.1:0"}},
+	}
+	t.Setenv("CODEC_SERVER_TOKENS", "readme-test-token-0123456789abcdef")
 	ran := 0
 	for _, line := range lines {
 		words := shellWords(line)[1:] // drop ./bin/starter
@@ -270,17 +287,17 @@ func TestEveryCommandLineOfTheREADMEWorks(t *testing.T) {
 			var out syncWriter
 			var code int
 			var msg string
-			if args[0] == "sandbox" {
+			if ready, ok := servers[args[0]]; ok {
 				// It serves until Ctrl-C: on free ports, stopped once it says it is ready.
 				sctx, stop := context.WithCancel(ctx)
 				out.onWrite = func(s string) {
-					if strings.Contains(s, "Ctrl-C stops") {
+					if strings.Contains(s, ready.says) {
 						stop()
 					}
 				}
-				code, msg = starter(sctx, &out, append(args, "--cartrover-addr", "127.0.0.1:0", "--cb-addr", "127.0.0.1:0")...)
+				code, msg = starter(sctx, &out, append(args, ready.freePorts...)...)
 				stop()
-				if !strings.Contains(out.String(), "Ctrl-C stops") {
+				if !strings.Contains(out.String(), ready.says) {
 					t.Errorf("starter %s did not say it was serving: %s %s", strings.Join(args, " "), out.String(), msg)
 				}
 			} else {
