@@ -49,19 +49,20 @@ func startWorker(t *testing.T, ctx context.Context, sb *sandbox.Sandbox, extraEn
 	srv := temporaltest.Server(t)
 	tq := temporaltest.TaskQueue(t)
 	env := map[string]string{
-		"TEMPORAL_ADDRESS":    srv.HostPort,
-		"TEMPORAL_NAMESPACE":  srv.Namespace,
-		"TASK_QUEUE":          tq,
-		"CARTROVER_BASE_URL":  sb.CartRoverURL,
-		"CARTROVER_API_USER":  cartroversim.DefaultAPIUser,
-		"CARTROVER_API_KEY":   cartroversim.DefaultAPIKey,
-		"CB_BASE_URL":         sb.CBURL,
-		"CB_USER_CODE":        cbsim.DefaultUserCode,
-		"CB_PASSWORD":         cbsim.DefaultPassword,
-		"METRICS_ADDR":        "127.0.0.1:0",
-		"OTEL_SDK_DISABLED":   "true",
-		"LOG_LEVEL":           "warn",
-		"WORKER_STOP_TIMEOUT": "5s",
+		"TEMPORAL_ADDRESS":        srv.HostPort,
+		"TEMPORAL_NAMESPACE":      srv.Namespace,
+		"TASK_QUEUE":              tq,
+		"CARTROVER_BASE_URL":      sb.CartRoverURL,
+		"CARTROVER_API_USER":      cartroversim.DefaultAPIUser,
+		"CARTROVER_API_KEY":       cartroversim.DefaultAPIKey,
+		"PAYLOAD_ENCRYPTION_KEYS": temporaltest.PayloadKeys(),
+		"CB_BASE_URL":             sb.CBURL,
+		"CB_USER_CODE":            cbsim.DefaultUserCode,
+		"CB_PASSWORD":             cbsim.DefaultPassword,
+		"METRICS_ADDR":            "127.0.0.1:0",
+		"OTEL_SDK_DISABLED":       "true",
+		"LOG_LEVEL":               "warn",
+		"WORKER_STOP_TIMEOUT":     "5s",
 	}
 	for k, v := range extraEnv {
 		env[k] = v
