@@ -17,12 +17,14 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/cartrover-cb/ordermanager/cartrover"
 	"github.com/cartrover-cb/ordermanager/internal/temporaltest"
 	"github.com/cartrover-cb/ordermanager/sandbox"
 	"github.com/cartrover-cb/ordermanager/sandbox/cartroversim"
 	"github.com/cartrover-cb/ordermanager/sandbox/cbsim"
+	"github.com/cartrover-cb/ordermanager/workflows"
 )
 
 // The scenario's size and CartRover's scaled-down bucket (the real one is 100 calls, then one per
@@ -46,7 +48,7 @@ type result struct {
 	kills, workerRestarts        int
 	pgRestarts                   int
 	duplicates, lost, heldInCB   int
-	heldUnflagged, failed        int
+	failed, heldFailed           int
 	scheduledRuns                int
 	calls, rateLimited           int
 	callsPerSec, peakCallsPerSec float64
@@ -56,9 +58,9 @@ type result struct {
 func (r result) ordersPerSec() float64 { return float64(r.orders) / r.busy.Seconds() }
 
 func (r result) summary() string {
-	return fmt.Sprintf("cluster[%s]: orders=%d (importable %d, held %d) kills=%d restarts=worker:%d,postgres:%d duplicates=%d lost=%d held_in_cb=%d held_unflagged=%d failed=%d scheduled_runs=%d "+
+	return fmt.Sprintf("cluster[%s]: orders=%d (importable %d, held %d) kills=%d restarts=worker:%d,postgres:%d duplicates=%d lost=%d held_in_cb=%d failed=%d (held orders failed: %d) scheduled_runs=%d "+
 		"cartrover=%.1f calls/s avg, %.1f/s peak %s vs bucket %.0f/s (burst %d), rate_limited=%d of %d calls; busy=%s wall=%s orders/s=%.2f",
-		r.backend, r.orders, r.importable, r.held, r.kills, r.workerRestarts, r.pgRestarts, r.duplicates, r.lost, r.heldInCB, r.heldUnflagged, r.failed, r.scheduledRuns,
+		r.backend, r.orders, r.importable, r.held, r.kills, r.workerRestarts, r.pgRestarts, r.duplicates, r.lost, r.heldInCB, r.failed, r.heldFailed, r.scheduledRuns,
 		r.callsPerSec, r.peakCallsPerSec, paceWindow, float64(time.Second)/float64(bucketRefill), bucketBurst, r.rateLimited, r.calls,
 		r.busy.Round(time.Second), r.wall.Round(time.Second), r.ordersPerSec())
 }
@@ -218,9 +220,26 @@ func runScenario(t *testing.T, root, backendName string) result {
 	sort.Slice(events, func(i, j int) bool { return events[i].at < events[j].at })
 
 	importableSet := setOf(importable)
+	c, err := be.dial(namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
 	deadline := time.Now().Add(completeIn)
+	heldSeen := map[string]bool{}
+	var lastHeldCheck time.Time
 	for {
-		done, inCB := progress(sb, importable, held)
+		done, inCB := progress(sb, importable)
+		if done && time.Since(lastHeldCheck) > 3*time.Second {
+			// Held orders leave no trace in CB: they are done once their order workflow says held.
+			lastHeldCheck = time.Now()
+			for _, ref := range held {
+				if !heldSeen[ref] && markedHeld(c, ref) {
+					heldSeen[ref] = true
+				}
+			}
+		}
+		done = done && len(heldSeen) == len(held)
 		for len(events) > 0 && float64(inCB) >= events[0].at*float64(len(importable)) {
 			ev := events[0]
 			events = events[1:]
@@ -236,8 +255,8 @@ func runScenario(t *testing.T, root, backendName string) result {
 			t.Fatalf("the Temporal server exited: %v\n%s", be.server.err, be.server.tail(4000))
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not done within %s: %d/%d importable orders in CB and at_wms, held flagged %d/%d; logs in %s\n%s",
-				completeIn, inCB, len(importable), flaggedCount(sb, held), len(held), logDir, be.server.tail(3000))
+			t.Fatalf("not done within %s: %d/%d importable orders in CB and at_wms, %d/%d held orders marked held; logs in %s\n%s",
+				completeIn, inCB, len(importable), len(heldSeen), len(held), logDir, be.server.tail(3000))
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
@@ -269,19 +288,11 @@ func runScenario(t *testing.T, root, backendName string) result {
 			t.Errorf("importable order %s has no CB sales order", ref)
 		}
 	}
-	res.heldUnflagged = len(held) - flaggedCount(sb, held)
-	if res.heldUnflagged > 0 {
-		t.Errorf("%d held orders are not flagged in CartRover", res.heldUnflagged)
-	}
 
-	// Judge at Temporal: no workflow failed (a RateLimit answer must never fail an order), and the
-	// orders came through runs the schedule started.
-	c, err := be.dial(namespace)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	res.failed = countFailed(t, c)
+	// Judge at Temporal: no workflow failed but for held orders (whose workflows failed by design
+	// before held orders became a waiting stage), none on a RateLimit answer, and the orders came
+	// through runs the schedule started.
+	res.failed, res.heldFailed = checkFailures(t, c, setOf(held))
 	res.scheduledRuns = countWorkflows(t, c, fmt.Sprintf("TemporalScheduledById = '%s'", scheduleID))
 	if res.scheduledRuns == 0 {
 		t.Errorf("no workflow run was started by schedule %s", scheduleID)
@@ -328,9 +339,9 @@ func pacerEnv() []string {
 	}
 }
 
-// progress reports whether every importable order is in CB and at_wms in CartRover and every held
-// one is flagged, and how many importable orders CB holds.
-func progress(sb *sandbox.Sandbox, importable, held []string) (done bool, inCB int) {
+// progress reports whether every importable order is in CB and at_wms in CartRover, and how many
+// importable orders CB holds.
+func progress(sb *sandbox.Sandbox, importable []string) (done bool, inCB int) {
 	byPO := map[string]bool{}
 	for _, so := range sb.CB.SalesOrders() {
 		byPO[so.POCode] = true
@@ -344,35 +355,92 @@ func progress(sb *sandbox.Sandbox, importable, held []string) (done bool, inCB i
 			atWMS++
 		}
 	}
-	return inCB == len(importable) && atWMS == len(importable) && flaggedCount(sb, held) == len(held), inCB
+	return inCB == len(importable) && atWMS == len(importable), inCB
 }
 
-// flaggedCount counts the held orders CartRover shows on error (the connector flags a held order
-// with the reason a person must fix).
-func flaggedCount(sb *sandbox.Sandbox, held []string) int {
-	n := 0
-	for _, ref := range held {
-		if o, ok := sb.CartRover.Order(ref); ok && o.OrderStatus == cartrover.StatusError {
-			n++
+// markedHeld reports whether the order workflow of cust_ref ref says the order is held: its
+// OrderStage (or, before the order lifecycle had stages, its ImportOutcome) search attribute is
+// "held".
+func markedHeld(c client.Client, ref string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("%s = '%s'", workflows.SACustRef, ref), PageSize: 10,
+	})
+	if err != nil {
+		return false
+	}
+	for _, e := range resp.GetExecutions() {
+		for _, name := range []string{"OrderStage", workflows.SAImportOutcome} {
+			p := e.GetSearchAttributes().GetIndexedFields()[name]
+			var v string
+			if p != nil && converter.GetDefaultDataConverter().FromPayload(p, &v) == nil && v == workflows.OutcomeHeld {
+				return true
+			}
 		}
 	}
-	return n
+	return false
 }
 
-func countFailed(t *testing.T, c client.Client) int {
+// checkFailures fails t for every workflow that failed, timed out or was terminated, except held
+// orders' workflows; any failure that mentions RateLimit fails t whichever workflow it is. It
+// returns the count of other failures and of held orders' failed workflows.
+func checkFailures(t *testing.T, c client.Client, held map[string]bool) (failed, heldFailed int) {
 	t.Helper()
 	q := "ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut' OR ExecutionStatus = 'Terminated'"
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	var token []byte
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 200, NextPageToken: token})
+		cancel()
+		if err != nil {
+			t.Fatalf("list failed workflows: %v", err)
+		}
+		for _, e := range resp.GetExecutions() {
+			id := e.GetExecution().GetWorkflowId()
+			status := enumspb.WorkflowExecutionStatus_name[int32(e.GetStatus())]
+			cause := failureOf(c, id, e.GetExecution().GetRunId())
+			if strings.Contains(cause, "RateLimit") {
+				t.Errorf("workflow %s ended %s on a CartRover RateLimit answer: %s", id, status, cause)
+			}
+			if held[strings.TrimPrefix(id, orderWorkflowPrefix)] {
+				heldFailed++
+				continue
+			}
+			failed++
+			t.Errorf("workflow %s (%s) ended %s: %s", id, e.GetType().GetName(), status, cause)
+		}
+		token = resp.GetNextPageToken()
+		if len(token) == 0 {
+			return failed, heldFailed
+		}
+	}
+}
+
+// orderWorkflowPrefix starts the ID of every order workflow (cartrover-order:<cust_ref>).
+const orderWorkflowPrefix = "cartrover-order:"
+
+// failureOf returns the failure message that closed a workflow run, from its last history event.
+func failureOf(c client.Client, id, runID string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 20})
-	if err != nil {
-		t.Fatalf("list failed workflows: %v", err)
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return err.Error()
+		}
+		if a := ev.GetWorkflowExecutionFailedEventAttributes(); a != nil {
+			return a.GetFailure().String()
+		}
+		if a := ev.GetWorkflowExecutionTerminatedEventAttributes(); a != nil {
+			return "terminated: " + a.GetReason()
+		}
+		if ev.GetWorkflowExecutionTimedOutEventAttributes() != nil {
+			return "timed out"
+		}
 	}
-	n := countWorkflows(t, c, q)
-	for _, e := range resp.GetExecutions() {
-		t.Errorf("workflow %s (%s) ended %s", e.GetExecution().GetWorkflowId(), e.GetType().GetName(), enumspb.WorkflowExecutionStatus_name[int32(e.GetStatus())])
-	}
-	return n
+	return ""
 }
 
 func countWorkflows(t *testing.T, c client.Client, q string) int {

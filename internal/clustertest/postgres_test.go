@@ -123,23 +123,21 @@ func (pg *postgres) log() string {
 	return strings.TrimSpace(s)
 }
 
-// setupSchemas creates Temporal's two databases and their schemas with temporal-sql-tool, from the
-// schemas embedded in the tool (the same version as the server).
-func (pg *postgres) setupSchemas(t *testing.T, sqlTool string) {
+// setupSchemas creates Temporal's two databases and their schemas with deploy/temporal/setup-schema.sh
+// (what the compose schema job runs), twice: the second run proves the job is safe to repeat.
+func (pg *postgres) setupSchemas(t *testing.T, root string) {
 	t.Helper()
+	env := []string{"SQL_HOST=127.0.0.1", "SQL_PORT=" + strconv.Itoa(pg.port), "SQL_USER=postgres", "SQL_PASSWORD=" + pg.password,
+		"TEMPORAL_SQL_TOOL=" + filepath.Join(root, "bin", "temporal-sql-tool")}
+	script := filepath.Join(root, "deploy", "temporal", "setup-schema.sh")
 	start := time.Now()
-	for _, db := range []struct{ name, schema string }{
-		{"temporal", "postgresql/v12/temporal"},
-		{"temporal_visibility", "postgresql/v12/visibility"},
-	} {
-		base := []string{"--plugin", "postgres12", "--ep", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-u", "postgres", "--db", db.name}
-		// The password goes through the environment, not the command line (ps shows arguments).
-		env := []string{"SQL_PASSWORD=" + pg.password}
-		run(t, env, sqlTool, append(base, "create-database")...)
-		run(t, env, sqlTool, append(base, "setup-schema", "-v", "0.0")...)
-		run(t, env, sqlTool, append(base, "update-schema", "--schema-name", db.schema)...)
+	first := run(t, env, "sh", script)
+	took := time.Since(start)
+	again := run(t, env, "sh", script)
+	if !strings.Contains(again, "database temporal already exists") || !strings.Contains(again, "latest postgresql/v12/visibility schema") {
+		t.Fatalf("the second schema setup did not find the first's databases:\nfirst:\n%s\nagain:\n%s", first, again)
 	}
-	t.Logf("schemas set up by temporal-sql-tool in %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("schemas set up by temporal-sql-tool in %s (and again, unchanged)", took.Round(time.Millisecond))
 }
 
 func randomHex(n int) string {

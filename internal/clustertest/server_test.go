@@ -29,7 +29,7 @@ func startPostgresBackend(t *testing.T, root, logDir string) *backend {
 	t.Helper()
 	taken := map[int]bool{}
 	pg := startPostgres(t, freePort(t, 20000, 32767, taken))
-	pg.setupSchemas(t, filepath.Join(root, "bin", "temporal-sql-tool"))
+	pg.setupSchemas(t, root)
 	ports := map[string]int{}
 	for _, name := range []string{"FRONTEND_GRPC_PORT", "FRONTEND_HTTP_PORT", "HISTORY_GRPC_PORT", "MATCHING_GRPC_PORT", "WORKER_GRPC_PORT",
 		"FRONTEND_MEMBERSHIP_PORT", "HISTORY_MEMBERSHIP_PORT", "MATCHING_MEMBERSHIP_PORT", "WORKER_MEMBERSHIP_PORT"} {
