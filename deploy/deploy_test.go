@@ -37,8 +37,8 @@ type k8sObject struct {
 		Template struct {
 			Spec podSpec `yaml:"spec"`
 		} `yaml:"template"`
-		MaxUnavailable              any    `yaml:"maxUnavailable"`
-		MinAvailable                any    `yaml:"minAvailable"`
+		MaxUnavailable             any    `yaml:"maxUnavailable"`
+		MinAvailable               any    `yaml:"minAvailable"`
 		UnhealthyPodEvictionPolicy string `yaml:"unhealthyPodEvictionPolicy"`
 	} `yaml:"spec"`
 }
