@@ -255,8 +255,12 @@ func runScenario(t *testing.T, root, backendName string) result {
 			t.Fatalf("the Temporal server exited: %v\n%s", be.server.err, be.server.tail(4000))
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not done within %s: %d/%d importable orders in CB and at_wms, %d/%d held orders marked held; logs in %s\n%s",
-				completeIn, inCB, len(importable), len(heldSeen), len(held), logDir, be.server.tail(3000))
+			pgLog := ""
+			if be.pg != nil {
+				pgLog = "\nPostgreSQL:\n" + be.pg.log()
+			}
+			t.Fatalf("not done within %s: %d/%d importable orders in CB and at_wms, %d/%d held orders marked held; logs in %s\n%s%s",
+				completeIn, inCB, len(importable), len(heldSeen), len(held), logDir, be.server.tail(3000), pgLog)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

@@ -1,7 +1,6 @@
 package clustertest
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -25,7 +24,7 @@ type proc struct {
 }
 
 // startProc starts bin with args and env (added to a minimal environment), in dir, logging to
-// <logDir>/<name>.log. The test's cleanup kills it if it is still running.
+// <logDir>/<name>.log. The test's cleanup stops it (SIGTERM, then SIGKILL) if it is still running.
 func startProc(t *testing.T, logDir, name, dir string, env []string, bin string, args ...string) *proc {
 	t.Helper()
 	logPath := filepath.Join(logDir, name+".log")
@@ -44,7 +43,7 @@ func startProc(t *testing.T, logDir, name, dir string, env []string, bin string,
 	}
 	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
 	go func() { p.err = cmd.Wait(); f.Close(); close(p.done) }()
-	t.Cleanup(func() { p.kill() })
+	t.Cleanup(func() { p.stop(10 * time.Second) })
 	return p
 }
 
@@ -146,5 +145,3 @@ func waitFor(timeout, interval time.Duration, what string, ok func() error) erro
 		time.Sleep(interval)
 	}
 }
-
-var errNotYet = errors.New("not yet")
