@@ -449,3 +449,65 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestComposeAndImagesArePinnedAndPrivate: compose publishes ports on loopback only, runs no
+// development image, orders its one-shot jobs before what needs them, and every base or service
+// image names an exact version (or a digest).
+func TestComposeAndImagesArePinnedAndPrivate(t *testing.T) {
+	var compose struct {
+		Services map[string]struct {
+			Image     string         `yaml:"image"`
+			Build     any            `yaml:"build"`
+			Ports     []string       `yaml:"ports"`
+			DependsOn map[string]any `yaml:"depends_on"`
+			Profiles  []string       `yaml:"profiles"`
+		} `yaml:"services"`
+	}
+	readYAML(t, "docker-compose.yaml", &compose)
+	// PostgreSQL releases are major.minor; everything else here is major.minor.patch.
+	exact := regexp.MustCompile(`(:\d+\.\d+\.\d+[^/]*|^postgres:\d+\.\d+(-[a-z]+)?|@sha256:[0-9a-f]{64})$`)
+	for name, svc := range compose.Services {
+		for _, p := range svc.Ports {
+			if !strings.HasPrefix(p, "127.0.0.1:") {
+				t.Errorf("compose service %s publishes %q on every interface: prefix it with 127.0.0.1:", name, p)
+			}
+		}
+		if strings.Contains(svc.Image, "auto-setup") {
+			t.Errorf("compose service %s uses %s, a development-only image", name, svc.Image)
+		}
+		if svc.Build == nil && !exact.MatchString(svc.Image) {
+			t.Errorf("compose service %s: image %q is not pinned to an exact version or digest", name, svc.Image)
+		}
+	}
+	completed := func(svc, dep string) {
+		d, ok := compose.Services[svc].DependsOn[dep].(map[string]any)
+		if !ok || d["condition"] != "service_completed_successfully" {
+			t.Errorf("compose service %s must wait for %s to complete successfully", svc, dep)
+		}
+	}
+	completed("temporal", "temporal-schema")
+	completed("worker", "setup")
+	completed("schedules-orders", "setup")
+	if p := compose.Services["sandbox"].Profiles; len(p) != 1 || p[0] != "sandbox" {
+		t.Errorf("compose service sandbox has profiles %v, want [sandbox]", p)
+	}
+	for _, df := range []string{"Dockerfile", "temporal/Dockerfile"} {
+		b, err := os.ReadFile(df)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := map[string]string{}
+		for _, m := range regexp.MustCompile(`(?m)^ARG\s+([A-Z_]+)=(\S+)`).FindAllStringSubmatch(string(b), -1) {
+			args[m[1]] = m[2]
+		}
+		for _, m := range regexp.MustCompile(`(?m)^FROM\s+(\S+)`).FindAllStringSubmatch(string(b), -1) {
+			img := m[1]
+			if strings.HasPrefix(img, "${") {
+				img = args[strings.Trim(img, "${}")]
+			}
+			if img != "scratch" && !exact.MatchString(img) {
+				t.Errorf("deploy/%s: base image %q is not pinned to an exact version or digest", df, img)
+			}
+		}
+	}
+}
