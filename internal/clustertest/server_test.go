@@ -60,7 +60,6 @@ func startDevBackend(t *testing.T, root, logDir string) *backend {
 		"--http-port", strconv.Itoa(freePort(t, 20000, 32767, taken)), "--metrics-port", strconv.Itoa(freePort(t, 20000, 32767, taken)),
 		"--log-level", "warn"}
 	for _, kv := range []string{
-		"system.forceSearchAttributesCacheRefreshOnRead=true",
 		"history.transferProcessorMaxPollRPS=1000", "history.timerProcessorMaxPollRPS=1000", "history.visibilityProcessorMaxPollRPS=1000",
 		"matching.numTaskqueueReadPartitions=1", "matching.numTaskqueueWritePartitions=1",
 	} {
