@@ -76,6 +76,11 @@ func startPostgres(t *testing.T, port int) *postgres {
 		t.Fatal(err)
 	}
 	t.Cleanup(pg.stop)
+	stop := fmt.Sprintf("%s -D %s stop -m immediate", filepath.Join(bindir, "pg_ctl"), pg.data)
+	if pg.asUser != "" {
+		stop = "runuser -u " + pg.asUser + " -- " + stop
+	}
+	onTestExit(stop + " >/dev/null 2>&1; rm -rf " + dir)
 	if out, err := pg.ctl("start"); err != nil {
 		t.Fatalf("pg_ctl start: %v\n%s", err, out)
 	}

@@ -44,7 +44,20 @@ func startProc(t *testing.T, logDir, name, dir string, env []string, bin string,
 	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
 	go func() { p.err = cmd.Wait(); f.Close(); close(p.done) }()
 	t.Cleanup(func() { p.stop(10 * time.Second) })
+	onTestExit(fmt.Sprintf("kill -KILL -%d", cmd.Process.Pid))
 	return p
+}
+
+// onTestExit runs the shell command cleanup once this test process has gone, however it went
+// (a panic or `go test -timeout` skips the test's cleanups): a small shell loop watches this
+// process's PID. Cleanups aimed at what the test already stopped find nothing to do.
+func onTestExit(cleanup string) {
+	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 1; done; %s", os.Getpid(), cleanup)
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // not in the test's process group
+	if cmd.Start() == nil {
+		go func() { _ = cmd.Wait() }()
+	}
 }
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
