@@ -49,6 +49,10 @@ temporal: ## build the pinned Temporal CLI (dev server) into ./bin (several minu
 	fi
 
 temporal-server: ## build the Temporal server and temporal-sql-tool the CLI embeds into ./bin (several minutes the first time)
+	@embedded="$$( [ -x $(TEMPORAL) ] && $(GO) version -m $(TEMPORAL) 2>/dev/null | awk '$$1=="dep" && $$2=="go.temporal.io/server" {print $$3}' || true)"; \
+	if [ -n "$$embedded" ] && [ "$$embedded" != "$(TEMPORAL_SERVER_VERSION)" ]; then \
+		echo "TEMPORAL_SERVER_VERSION is $(TEMPORAL_SERVER_VERSION) but the pinned CLI embeds server $$embedded: set it to $$embedded in the Makefile"; exit 1; \
+	fi
 	@if [ -x $(TEMPORAL_SERVER) ] && [ -x $(TEMPORAL_SQL_TOOL) ] && \
 	    $(GO) version -m $(TEMPORAL_SERVER) 2>/dev/null | grep -Eq 'mod[[:space:]]+go.temporal.io/server[[:space:]]+$(TEMPORAL_SERVER_VERSION)' && \
 	    $(GO) version -m $(TEMPORAL_SQL_TOOL) 2>/dev/null | grep -Eq 'mod[[:space:]]+go.temporal.io/server[[:space:]]+$(TEMPORAL_SERVER_VERSION)'; then \
