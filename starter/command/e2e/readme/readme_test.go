@@ -262,7 +262,9 @@ func TestEveryCommandLineOfTheREADMEWorks(t *testing.T) {
 	subst := map[string]string{
 		"deploy/settings.sandbox.yaml": deploySettings,
 		".run/settings.yaml":           workingSettings,
-		".run/sandbox":                 filepath.Join(runDir, "sandbox"),
+		// The Production section's own settings file: the walkthrough's fixed copy stands in.
+		"settings.yaml": workingSettings,
+		".run/sandbox":  filepath.Join(runDir, "sandbox"),
 	}
 	// The commands that serve until Ctrl-C: what each says once it serves, and the flags that move
 	// it to free ports (the last of a repeated flag wins). The codec server takes its bearer tokens
