@@ -16,7 +16,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/cartrover-cb/ordermanager/internal/version"
 	"github.com/cartrover-cb/ordermanager/starter/command"
 	"github.com/cartrover-cb/ordermanager/starter/devstack"
 )
@@ -38,7 +37,6 @@ func run() error {
 	defer stop()
 	env := command.Env{}
 	app := command.App(&env)
-	app.Version = version.String()
 	app.Commands = append(app.Commands, devCommand())
 	args := command.ReorderArgs(app, os.Args)
 	done := make(chan error, 1)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/connectedbusiness"
+	"github.com/cartrover-cb/ordermanager/internal/version"
 )
 
 // Env is what the commands need from the outside world; the zero value uses the real ones.
@@ -109,8 +110,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 // App builds the urfave/cli application over env.
 func App(env *Env) *cli.App {
 	app := &cli.App{
-		Name:  "starter",
-		Usage: "operate the CartRover ↔ Connected Business Order Manager on Temporal",
+		Name:    "starter",
+		Version: version.String(),
+		Usage:   "operate the CartRover ↔ Connected Business Order Manager on Temporal",
 		Description: "Schedules are CB's job plans: apply one from a settings file (paused = not yet approved),\n" +
 			"approve it, and watch its runs here or in the Temporal Web UI. Flags may come before or after\n" +
 			"a command's arguments.\n\n" + exitStatusHelp,

@@ -82,6 +82,9 @@ func shellWords(s string) []string {
 			cur.WriteRune(r)
 		case r == '"' || r == '\'':
 			quote, in = r, true
+		case r == '#' && !in:
+			// A shell comment ends the command line.
+			return words
 		case r == ' ':
 			if in {
 				words = append(words, cur.String())
