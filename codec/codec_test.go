@@ -44,7 +44,7 @@ func newCodec(t *testing.T, text string, opts codec.Options) *codec.Codec {
 }
 
 func TestEncryptedPayloadsHideTheDataAndComeBackIntact(t *testing.T) {
-	for _, opts := range []codec.Options{{}, {NoCompression: true}} {
+	for _, opts := range []codec.Options{{}, {Compress: true}} {
 		c := newCodec(t, keyring(t, "k1"), opts)
 		dc := c.DataConverter()
 		p, err := dc.ToPayload(alice)
@@ -54,7 +54,7 @@ func TestEncryptedPayloadsHideTheDataAndComeBackIntact(t *testing.T) {
 		raw, _ := p.Marshal()
 		for _, s := range []string{alice.Email, alice.Phone, alice.Street, alice.Name, "json/plain"} {
 			if bytes.Contains(raw, []byte(s)) {
-				t.Errorf("encoded payload (compression off: %v) contains %q", opts.NoCompression, s)
+				t.Errorf("encoded payload (compression: %v) contains %q", opts.Compress, s)
 			}
 		}
 		if got := string(p.Metadata[codec.MetadataKeyID]); got != "k1" {
@@ -162,5 +162,21 @@ func TestParseKeyringNamesBadEntriesWithoutTheirMaterial(t *testing.T) {
 	}
 	if ring.Current() != "new" || len(ring.IDs()) != 2 {
 		t.Errorf("keyring = current %s, IDs %v; want current new and two keys", ring.Current(), ring.IDs())
+	}
+}
+
+func TestCompressedPayloadsDecodeWithoutCompressionOn(t *testing.T) {
+	text := keyring(t, "k1")
+	many := []shopper{alice, alice, alice, alice, alice, alice, alice, alice}
+	zipped, err := newCodec(t, text, codec.Options{Compress: true}).DataConverter().ToPayload(many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(zipped.Metadata[codec.MetadataCompression]) != "zlib" {
+		t.Fatalf("a repetitive JSON payload was not compressed: %v", zipped.Metadata)
+	}
+	var back []shopper
+	if err := newCodec(t, text, codec.Options{}).DataConverter().FromPayload(zipped, &back); err != nil || len(back) != len(many) || back[0] != alice {
+		t.Errorf("compressed payload decoded to %+v, %v", back, err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -63,8 +65,18 @@ func TestCodecServerCommandServesWithTheEnvironmentsKeysAndTokens(t *testing.T) 
 		t.Fatal(err)
 	}
 	const token = "codec-cmd-token-0123456789abcdef"
-	t.Setenv("PAYLOAD_ENCRYPTION_KEYS", line)
-	t.Setenv("CODEC_SERVER_TOKENS", "old-token-0123456789abcdef,"+token)
+	// As the README runs it: keys and tokens from files (mounted secrets).
+	dir := t.TempDir()
+	keysFile, tokensFile := filepath.Join(dir, "payload-keys"), filepath.Join(dir, "codec-tokens")
+	if err := os.WriteFile(keysFile, []byte(line+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tokensFile, []byte("old-token-0123456789abcdef,"+token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PAYLOAD_ENCRYPTION_KEYS", "")
+	t.Setenv("PAYLOAD_ENCRYPTION_KEYS_FILE", keysFile)
+	t.Setenv("CODEC_SERVER_TOKENS_FILE", tokensFile)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stderr := &lockedBuffer{}

@@ -365,7 +365,11 @@ func TestRecordReplayHistories(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 	write := func(name, id string) {
-		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&historypb.History{Events: history(t, s.env.Client, id)})
+		h := &historypb.History{Events: history(t, s.env.Client, id)}
+		if err := temporaltest.DecodeHistory(h); err != nil { // committed readable, replayable without the test key
+			t.Fatal(err)
+		}
+		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 		if err != nil {
 			t.Fatal(err)
 		}
