@@ -47,8 +47,10 @@ const (
 
 // Systems named by MetricDependencyUnreachable and Unreachable.
 const (
+	// SystemCartRover is the CartRover Merchant API.
 	SystemCartRover = "cartrover"
-	SystemCB        = "connectedbusiness"
+	// SystemCB is Connected Business.
+	SystemCB = "connectedbusiness"
 )
 
 type instruments struct {
