@@ -16,7 +16,7 @@ import (
 
 	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/config"
-	"github.com/cartrover-cb/ordermanager/telemetry"
+	"github.com/cartrover-cb/ordermanager/telemetry/runmetrics"
 	"github.com/cartrover-cb/ordermanager/workflows"
 )
 
@@ -31,7 +31,7 @@ type Options struct {
 	// OnFatalError is called when a worker stops on its own (e.g. the namespace vanished).
 	OnFatalError func(error)
 	// OnRunEnd, if set, is told of every OrderManager run that finishes (it must not block).
-	OnRunEnd func(telemetry.RunEnd)
+	OnRunEnd func(runmetrics.RunEnd)
 }
 
 // cartRoverPollers is enough for a queue the server caps near 1.6 activities/s; more pollers
@@ -63,7 +63,7 @@ func NewWorkers(c client.Client, acts *activities.Activities, opts Options) (*Wo
 		WorkerStopTimeout:                  t.StopTimeout,
 		OnFatalError:                       opts.OnFatalError,
 		// Business metrics (and notifications) of every finished OrderManager run.
-		Interceptors: []interceptor.WorkerInterceptor{telemetry.NewRunInterceptor(opts.OnRunEnd)},
+		Interceptors: []interceptor.WorkerInterceptor{runmetrics.NewRunInterceptor(opts.OnRunEnd)},
 	}
 	crOpts := worker.Options{
 		MaxConcurrentActivityTaskPollers:   cartRoverPollers,
