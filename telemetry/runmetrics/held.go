@@ -79,7 +79,7 @@ func WatchHeldOrders(ctx context.Context, c client.Client, every time.Duration, 
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		qctx, cancel := context.WithTimeout(ctx, every)
+		qctx, cancel := context.WithTimeout(ctx, max(every, 20*time.Second))
 		hc, err := CountHeld(qctx, c, time.Now())
 		cancel()
 		switch {
