@@ -25,6 +25,7 @@ import (
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/settings"
 	"github.com/cartrover-cb/ordermanager/telemetry"
+	"github.com/cartrover-cb/ordermanager/telemetry/runmetrics"
 )
 
 // Message is one notification.
@@ -74,7 +75,7 @@ var sourceOfReason = regexp.MustCompile(`^([A-Za-z0-9_.-]+) #`)
 
 // RunEnded is the run interceptor's hook: it remembers the run's notify settings and sends a
 // message when the run failed or left new held or failed orders.
-func (n *Notifier) RunEnded(e telemetry.RunEnd) {
+func (n *Notifier) RunEnded(e runmetrics.RunEnd) {
 	n.mu.Lock()
 	if e.Input.Settings.Notify != nil {
 		s := *e.Input.Settings.Notify

@@ -17,6 +17,7 @@ import (
 	"github.com/cartrover-cb/ordermanager/notify"
 	"github.com/cartrover-cb/ordermanager/settings"
 	"github.com/cartrover-cb/ordermanager/telemetry"
+	"github.com/cartrover-cb/ordermanager/telemetry/runmetrics"
 	"github.com/cartrover-cb/ordermanager/workflows"
 )
 
@@ -64,8 +65,8 @@ func wait(t *testing.T, ch <-chan struct{}, what string) {
 	}
 }
 
-func heldRun(runID string) telemetry.RunEnd {
-	return telemetry.RunEnd{
+func heldRun(runID string) runmetrics.RunEnd {
+	return runmetrics.RunEnd{
 		WorkflowID: "ordermanager:orders-2026-12-01T10:00:00Z", RunID: runID, Schedule: "orders",
 		Input: workflows.OrderManagerInput{Settings: settings.Settings{Notify: &settings.Notify{Webhook: true, Email: []string{"ops@example.com"}, Window: "1h"}}},
 		Summary: &workflows.RunSummary{Orders: &workflows.OrdersSummary{Downloaded: 5, Imported: 3, Held: 1, Failed: 1, Problems: []workflows.Problem{

@@ -47,8 +47,10 @@ const (
 
 // Systems named by MetricDependencyUnreachable and Unreachable.
 const (
+	// SystemCartRover is the CartRover Merchant API.
 	SystemCartRover = "cartrover"
-	SystemCB        = "connectedbusiness"
+	// SystemCB is Connected Business.
+	SystemCB = "connectedbusiness"
 )
 
 type instruments struct {
@@ -249,4 +251,40 @@ func RecordHeld(ctx context.Context, count int, oldest time.Duration) {
 	b := business()
 	b.held.Record(ctx, int64(count))
 	b.heldOldest.Record(ctx, oldest.Seconds())
+}
+
+// RunFigures are what one finished OrderManager run contributes to the business metrics.
+type RunFigures struct {
+	// Schedule started the run ("manual" or "retry" outside schedules).
+	Schedule string
+	// Completed is false when the run failed.
+	Completed bool
+	// EndUnix is when it ended (Unix seconds; the workflow's clock).
+	EndUnix int64
+	// Tasks are the tasks it ran.
+	Tasks []string
+	// OrdersShipped, OrdersPartial and BoxesPosted are its shipment figures.
+	OrdersShipped, OrdersPartial, BoxesPosted int
+	// InventoryPosted and ProductsPosted are the items it pushed.
+	InventoryPosted, ProductsPosted int
+}
+
+// RecordRun records one finished run: runs by result, the last success per schedule and task,
+// shipments, tracking numbers and items pushed.
+func RecordRun(ctx context.Context, f RunFigures) {
+	b := business()
+	sched := attribute.String("schedule", f.Schedule)
+	if !f.Completed {
+		b.runs.Add(ctx, 1, metric.WithAttributes(sched, attribute.String("result", "failed")))
+		return
+	}
+	b.runs.Add(ctx, 1, metric.WithAttributes(sched, attribute.String("result", "completed")))
+	for _, t := range f.Tasks {
+		b.lastSuccess.Record(ctx, float64(f.EndUnix), metric.WithAttributes(sched, attribute.String("task", t)))
+	}
+	b.shipments.Add(ctx, int64(f.OrdersShipped), metric.WithAttributes(attribute.String("status", "shipped")))
+	b.shipments.Add(ctx, int64(f.OrdersPartial), metric.WithAttributes(attribute.String("status", "partial")))
+	b.tracking.Add(ctx, int64(f.BoxesPosted))
+	b.items.Add(ctx, int64(f.InventoryPosted), metric.WithAttributes(attribute.String("kind", "inventory")))
+	b.items.Add(ctx, int64(f.ProductsPosted), metric.WithAttributes(attribute.String("kind", "products")))
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/cartrover-cb/ordermanager/starter/command"
 )
 
@@ -103,5 +105,27 @@ func TestManualRunIDsNeverCollide(t *testing.T) {
 	}
 	if !strings.HasPrefix(ids[0], "ordermanager:manual:20") {
 		t.Errorf("ID not readable: %s", ids[0])
+	}
+}
+
+// TestEveryCommandHasHelpWithTheExitStatuses walks the command tree: each --help works (exit 0)
+// and lists the exit statuses.
+func TestEveryCommandHasHelpWithTheExitStatuses(t *testing.T) {
+	var walk func(path []string, cmds []*cli.Command)
+	n := 0
+	walk = func(path []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			p := append(slices.Clone(path), c.Name)
+			out, msg, code := run(append(p, "--help")...)
+			n++
+			if code != 0 || !strings.Contains(out, "EXIT STATUS") {
+				t.Errorf("starter %s --help: exit %d, exit statuses listed: %v %s", strings.Join(p, " "), code, strings.Contains(out, "EXIT STATUS"), msg)
+			}
+			walk(p, c.Subcommands)
+		}
+	}
+	walk(nil, command.App(&command.Env{}).Commands)
+	if n < 15 {
+		t.Fatalf("walked only %d commands", n)
 	}
 }

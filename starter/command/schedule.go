@@ -128,15 +128,24 @@ type ApplyResult struct {
 // Schedule properties an apply may be told to change (ScheduleConfig.Given); what is not given
 // keeps its current value on an update.
 const (
-	GivenTrigger        = "trigger"
-	GivenJitter         = "jitter"
-	GivenOverlap        = "overlap"
-	GivenCatchupWindow  = "catchup-window"
+	// GivenTrigger is --every, --cron or --calendar.
+	GivenTrigger = "trigger"
+	// GivenJitter is --jitter.
+	GivenJitter = "jitter"
+	// GivenOverlap is --overlap.
+	GivenOverlap = "overlap"
+	// GivenCatchupWindow is --catchup-window.
+	GivenCatchupWindow = "catchup-window"
+	// GivenPauseOnFailure is --pause-on-failure.
 	GivenPauseOnFailure = "pause-on-failure"
-	GivenRunTimeout     = "run-timeout"
-	GivenMaxInFlight    = "max-in-flight"
-	GivenNote           = "note"
-	GivenTaskQueue      = "task-queue"
+	// GivenRunTimeout is --run-timeout.
+	GivenRunTimeout = "run-timeout"
+	// GivenMaxInFlight is --max-in-flight.
+	GivenMaxInFlight = "max-in-flight"
+	// GivenNote is --note.
+	GivenNote = "note"
+	// GivenTaskQueue is --task-queue (or TASK_QUEUE).
+	GivenTaskQueue = "task-queue"
 )
 
 // given reports whether the apply was told to set property p (a nil Given means all were).

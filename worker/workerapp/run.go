@@ -12,6 +12,7 @@ import (
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/notify"
 	"github.com/cartrover-cb/ordermanager/telemetry"
+	"github.com/cartrover-cb/ordermanager/telemetry/runmetrics"
 )
 
 // ServiceName names the worker in logs, traces and metrics unless OTEL_SERVICE_NAME says otherwise.
@@ -99,7 +100,7 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	go telemetry.WatchHeldOrders(watchCtx, c, heldEvery, log)
+	go runmetrics.WatchHeldOrders(watchCtx, c, heldEvery, log)
 	log.Info("worker polling",
 		"temporal_address", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace,
 		"task_queue", cfg.TaskQueue.Name, "cartrover_rate_burst", cfg.CartRoverRate.Burst, "cartrover_rate_refill", cfg.CartRoverRate.Refill.String(),

@@ -16,7 +16,7 @@ import (
 
 	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/config"
-	"github.com/cartrover-cb/ordermanager/telemetry"
+	"github.com/cartrover-cb/ordermanager/telemetry/runmetrics"
 	"github.com/cartrover-cb/ordermanager/workflows"
 )
 
@@ -29,7 +29,7 @@ type Options struct {
 	// OnFatalError is called when the worker stops on its own (e.g. the namespace vanished).
 	OnFatalError func(error)
 	// OnRunEnd, if set, is told of every OrderManager run that finishes (it must not block).
-	OnRunEnd func(telemetry.RunEnd)
+	OnRunEnd func(runmetrics.RunEnd)
 }
 
 // Workers is the Temporal worker of one process.
@@ -52,7 +52,7 @@ func NewWorkers(c client.Client, acts *activities.Activities, opts Options) (*Wo
 		WorkerStopTimeout:                  t.StopTimeout,
 		OnFatalError:                       opts.OnFatalError,
 		// Business metrics (and notifications) of every finished OrderManager run.
-		Interceptors: []interceptor.WorkerInterceptor{telemetry.NewRunInterceptor(opts.OnRunEnd)},
+		Interceptors: []interceptor.WorkerInterceptor{runmetrics.NewRunInterceptor(opts.OnRunEnd)},
 	})}
 	workflows.Register(w.Main)
 	w.Main.RegisterActivity(acts)

@@ -1,16 +1,18 @@
-package telemetry
+// Package runmetrics is the workflow-aware half of the business metrics: a worker interceptor
+// that records each finished OrderManager run, and the held-orders count from visibility. It is
+// apart from package telemetry so that workflow code may use telemetry's names without a cycle.
+package runmetrics
 
 import (
 	"context"
 	"errors"
 	"strings"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/cartrover-cb/ordermanager/telemetry"
 	"github.com/cartrover-cb/ordermanager/workflows"
 )
 
@@ -106,26 +108,20 @@ func scheduleOf(ctx workflow.Context, info *workflow.Info) string {
 }
 
 func recordRunEnd(e RunEnd, nowUnix int64) {
-	ctx := context.Background()
-	b := business()
-	sched := attribute.String("schedule", e.Schedule)
-	if e.Summary == nil {
-		b.runs.Add(ctx, 1, metric.WithAttributes(sched, attribute.String("result", "failed")))
-		return
+	f := telemetry.RunFigures{Schedule: e.Schedule, Completed: e.Summary != nil, EndUnix: nowUnix}
+	if s := e.Summary; s != nil {
+		for _, t := range s.Tasks {
+			f.Tasks = append(f.Tasks, string(t))
+		}
+		if s.Shipments != nil {
+			f.OrdersShipped, f.OrdersPartial, f.BoxesPosted = s.Shipments.OrdersShipped, s.Shipments.OrdersPartial, s.Shipments.BoxesPosted
+		}
+		if s.Inventory != nil {
+			f.InventoryPosted = s.Inventory.Posted
+		}
+		if s.Products != nil {
+			f.ProductsPosted = s.Products.Posted
+		}
 	}
-	b.runs.Add(ctx, 1, metric.WithAttributes(sched, attribute.String("result", "completed")))
-	for _, t := range e.Summary.Tasks {
-		b.lastSuccess.Record(ctx, float64(nowUnix), metric.WithAttributes(sched, attribute.String("task", string(t))))
-	}
-	if s := e.Summary.Shipments; s != nil {
-		b.shipments.Add(ctx, int64(s.OrdersShipped), metric.WithAttributes(attribute.String("status", "shipped")))
-		b.shipments.Add(ctx, int64(s.OrdersPartial), metric.WithAttributes(attribute.String("status", "partial")))
-		b.tracking.Add(ctx, int64(s.BoxesPosted))
-	}
-	if s := e.Summary.Inventory; s != nil {
-		b.items.Add(ctx, int64(s.Posted), metric.WithAttributes(attribute.String("kind", "inventory")))
-	}
-	if s := e.Summary.Products; s != nil {
-		b.items.Add(ctx, int64(s.Posted), metric.WithAttributes(attribute.String("kind", "products")))
-	}
+	telemetry.RecordRun(context.Background(), f)
 }

@@ -1,4 +1,4 @@
-package telemetry
+package runmetrics
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cartrover-cb/ordermanager/telemetry"
 	"github.com/cartrover-cb/ordermanager/workflows"
 )
 
@@ -78,12 +79,12 @@ func WatchHeldOrders(ctx context.Context, c client.Client, every time.Duration, 
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		qctx, cancel := context.WithTimeout(ctx, every)
+		qctx, cancel := context.WithTimeout(ctx, max(every, 20*time.Second))
 		hc, err := CountHeld(qctx, c, time.Now())
 		cancel()
 		switch {
 		case err == nil:
-			RecordHeld(ctx, hc.Count, hc.Oldest)
+			telemetry.RecordHeld(ctx, hc.Count, hc.Oldest)
 		case ctx.Err() == nil:
 			log.Warn("could not count the held orders", "error", err)
 		}
