@@ -543,7 +543,7 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in EnsureCustomerInput)
 		}
 		c, err = a.CB.CreateCustomer(ctx, nc)
 		if err != nil {
-			return CustomerResult{}, classifyOrderErr(err, record+": create CB customer "+email, ErrTypeCBRejectedOrder)
+			return CustomerResult{}, classifyOrderErr(err, record+": create CB customer", ErrTypeCBRejectedOrder)
 		}
 		res := CustomerResult{CustomerCode: c.Code, Created: true, CreditHold: c.IsCreditHold}
 		if !sameAddress(nc.Address, cbAddress(in.ShipTo)) {

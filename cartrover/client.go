@@ -1,6 +1,7 @@
-// Package cartrover is the client for CartRover's (Extensiv Integration Manager) Merchant API
-// (../shared/specs/cartrover-api.md): orders, shipments, inventory, products, ship methods and
-// order sources, with exact lenient decoding, typed errors and client-side pacing.
+// Package cartrover is the client for CartRover's (Extensiv Integration Manager) Merchant API:
+// orders, shipments, inventory, products, ship methods and order sources, with exact lenient
+// decoding, typed errors and the one place that paces calls to CartRover's rate limit (a mirror
+// of CartRover's bucket, corrected by the hits-remaining header and RateLimit answers).
 //
 // The client never retries: Temporal owns retries. Each error says whether it is retryable and,
 // for RateLimit, how long to wait.
@@ -20,14 +21,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
-	"golang.org/x/time/rate"
 )
 
 // Defaults of Config.
@@ -36,10 +35,8 @@ const (
 	DefaultBaseURL = "https://api.cartrover.com"
 	// DefaultTimeout bounds one call (the official PHP client uses 30 s).
 	DefaultTimeout = 30 * time.Second
-	// DefaultRatePerSecond is 90% of CartRover's documented refill (one call per 0.6 s): pacing at
-	// exactly the server's rate lets network jitter push a call over the edge (the pacing test
-	// measured 1 RateLimit in 25 calls at 100%, none at 90%).
-	DefaultRatePerSecond = 0.9 / 0.6
+	// DefaultRefill is CartRover's documented refill: one call back every 0.6 s per API user.
+	DefaultRefill = 600 * time.Millisecond
 	// DefaultBurst is CartRover's documented bucket size.
 	DefaultBurst = 100
 	// UserAgent is sent on every request.
@@ -67,26 +64,34 @@ type Config struct {
 	HTTPClient *http.Client
 	// Timeout bounds one call (default DefaultTimeout).
 	Timeout time.Duration
-	// RatePerSecond paces calls client-side (default DefaultRatePerSecond; negative = no pacing).
+	// RatePerSecond is the refill rate of CartRover's bucket the client paces against, in calls per
+	// second (0 = one per DefaultRefill; negative = Unpaced).
 	RatePerSecond float64
-	// Burst is the pacing bucket size (default DefaultBurst).
+	// Unpaced turns pacing off: calls never wait, the client only reads the headers (tests that
+	// want to meet CartRover's RateLimit answers).
+	Unpaced bool
+	// Burst is the size of CartRover's bucket (default DefaultBurst).
 	Burst int
+	// Now is the pacer's clock (default time.Now).
+	Now func() time.Time
 	// Logger receives one debug line per call and a warning per failed call (default slog.Default()).
 	Logger *slog.Logger
+	// Observe, when set, is called after every call with its route name, its error (nil = ok) and
+	// how long it took (metrics hook; it must not block).
+	Observe func(ctx context.Context, route string, err error, elapsed time.Duration)
 }
 
 // Client calls the CartRover API. It is safe for concurrent use.
 type Client struct {
-	base     *url.URL
-	user     string
-	key      string
-	http     *http.Client
-	timeout  time.Duration
-	limiter  *rate.Limiter
-	interval time.Duration
-	log      *slog.Logger
-	tracer   trace.Tracer
-	hits     atomic.Int64 // last X-CartRover-Api-Minute-Hits-Remaining seen, -1 = none
+	base    *url.URL
+	user    string
+	key     string
+	http    *http.Client
+	timeout time.Duration
+	pace    *pacer
+	log     *slog.Logger
+	tracer  trace.Tracer
+	observe func(ctx context.Context, route string, err error, elapsed time.Duration)
 }
 
 // New validates cfg and returns a Client.
@@ -101,7 +106,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.APIUser == "" || cfg.APIKey == "" {
 		return nil, errors.New("cartrover: Config.APIUser or Config.APIKey is empty: set the CartRover Merchant API user and key")
 	}
-	c := &Client{base: base, user: cfg.APIUser, key: cfg.APIKey, http: cfg.HTTPClient, timeout: cfg.Timeout, log: cfg.Logger}
+	c := &Client{base: base, user: cfg.APIUser, key: cfg.APIKey, http: cfg.HTTPClient, timeout: cfg.Timeout, log: cfg.Logger, observe: cfg.Observe}
 	if c.http == nil {
 		c.http = &http.Client{}
 	}
@@ -112,29 +117,23 @@ func New(cfg Config) (*Client, error) {
 		c.log = slog.Default()
 	}
 	r, burst := cfg.RatePerSecond, cfg.Burst
-	if r == 0 {
-		r = DefaultRatePerSecond
-	}
 	if burst <= 0 {
 		burst = DefaultBurst
 	}
-	if r < 0 || math.IsInf(r, 1) {
-		c.limiter = rate.NewLimiter(rate.Inf, burst)
-		c.interval = 0
-	} else {
-		c.limiter = rate.NewLimiter(rate.Limit(r), burst)
-		c.interval = time.Duration(float64(time.Second) / r)
+	interval := DefaultRefill
+	if r > 0 && !math.IsInf(r, 1) {
+		interval = time.Duration(float64(time.Second) / r)
 	}
+	c.pace = newPacer(burst, interval, !cfg.Unpaced && r >= 0 && !math.IsInf(r, 1), cfg.Now)
 	c.tracer = otel.Tracer("github.com/cartrover-cb/ordermanager/cartrover")
-	c.hits.Store(-1)
 	return c, nil
 }
 
-// HitsRemaining returns the last X-CartRover-Api-Minute-Hits-Remaining value CartRover sent, and
-// false when none was seen yet.
+// HitsRemaining returns the client's estimate of the calls left in CartRover's bucket now: the
+// lowest X-CartRover-Api-Minute-Hits-Remaining CartRover sent, less this client's calls since,
+// refilled over time. It is false until a header was seen.
 func (c *Client) HitsRemaining() (int, bool) {
-	v := c.hits.Load()
-	return int(v), v >= 0
+	return c.pace.remaining()
 }
 
 // call describes one request.
@@ -173,19 +172,19 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 
 	var processID, hits string
 	status := 0
+	started := false
 	err := func() error {
 		if !cl.route.Unlimited {
-			if err := c.limiter.Wait(ctx); err != nil {
-				if ctx.Err() != nil {
-					return c.ctxError(ctx, cl, ctx.Err())
+			if err := c.pace.wait(ctx, c.waitBudget(ctx)); err != nil {
+				var late *errPaceDeadline
+				if errors.As(err, &late) {
+					// The next slot lies beyond the caller's deadline: retry when it comes.
+					return &Error{Code: CodeRateLimit, Op: cl.route.Name, Record: cl.record, retryAfter: max(late.delay, time.Second),
+						Message: late.Error(), Err: err}
 				}
-				// The next pacing slot lies beyond the caller's deadline: retry later.
-				r := c.limiter.Reserve()
-				delay := r.Delay()
-				r.Cancel()
-				return &Error{Code: CodeRateLimit, Op: cl.route.Name, Record: cl.record, retryAfter: max(delay, time.Second),
-					Message: fmt.Sprintf("client-side pacing: the next call slot (in %s) is past the deadline", delay.Round(time.Millisecond)), Err: err}
+				return c.ctxError(ctx, cl, err)
 			}
+			started = true
 		}
 		cctx, cancel := context.WithTimeout(ctx, c.timeout)
 		defer cancel()
@@ -200,7 +199,6 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		defer resp.Body.Close()
 		status = resp.StatusCode
 		processID, hits = resp.Header.Get(HeaderProcessID), resp.Header.Get(HeaderHitsRemaining)
-		c.noteHits(resp.Header)
 		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 		if err != nil {
 			e := c.transportError(ctx, cctx, cl, err)
@@ -212,7 +210,17 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		}
 		return c.classify(cl, resp, body, out)
 	}()
+	if started {
+		c.pace.done(headerHits(hits), status != 0 && IsRateLimit(err))
+		var ce *Error
+		if errors.As(err, &ce) && ce.Code == CodeRateLimit && ce.retryAfter == 0 {
+			ce.retryAfter = c.pace.retryDelay()
+		}
+	}
 
+	if c.observe != nil {
+		c.observe(ctx, cl.route.Name, err, time.Since(start))
+	}
 	span.SetAttributes(attribute.Int("http.response.status_code", status))
 	if processID != "" {
 		span.SetAttributes(attribute.String("cartrover.process_id", processID))
@@ -277,29 +285,23 @@ func (c *Client) newRequest(ctx context.Context, cl call) (*http.Request, error)
 	return req, nil
 }
 
-// noteHits records the bucket header and, when CartRover's bucket is emptier than ours (other
-// clients share the API user), drains ours to match so pacing follows the server.
-func (c *Client) noteHits(h http.Header) {
-	v := h.Get(HeaderHitsRemaining)
-	if v == "" {
-		return
-	}
+// headerHits parses an X-CartRover-Api-Minute-Hits-Remaining value; -1 when absent or malformed.
+func headerHits(v string) int {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 0 {
-		return
+	if v == "" || err != nil || n < 0 {
+		return -1
 	}
-	c.hits.Store(int64(n))
-	c.drainTo(float64(n))
+	return n
 }
 
-// drainTo takes tokens from the local bucket until at most n remain.
-func (c *Client) drainTo(n float64) {
-	if c.interval == 0 {
-		return
+// waitBudget is the latest time a call may still start: the caller's deadline less the time the
+// call itself may take (its timeout, or a third of what is left when that is shorter).
+func (c *Client) waitBudget(ctx context.Context) time.Time {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return time.Time{}
 	}
-	if extra := int(c.limiter.Tokens() - n); extra > 0 {
-		c.limiter.AllowN(time.Now(), extra)
-	}
+	return dl.Add(-min(c.timeout, time.Until(dl)/3))
 }
 
 // ctxError classifies a failure caused by the caller's context.
@@ -340,7 +342,7 @@ func (c *Client) classify(cl call, resp *http.Response, body []byte, out any) er
 		e := &Error{Code: code, Message: msg, HTTPStatus: status, ProcessID: resp.Header.Get(HeaderProcessID),
 			Op: cl.route.Name, Record: cl.record}
 		if code == CodeRateLimit {
-			e.retryAfter = c.rateLimitDelay(resp.Header)
+			e.retryAfter = retryAfterHeader(resp.Header) // else the pacer's estimate, set by do
 		}
 		return e
 	}
@@ -432,20 +434,12 @@ func successValue(raw json.RawMessage) (ok, set bool) {
 	return bool(f), true
 }
 
-// rateLimitDelay suggests how long to wait after a RateLimit answer: a Retry-After header if
-// CartRover ever sends one, else one refill interval per missing call, at least one second.
-func (c *Client) rateLimitDelay(h http.Header) time.Duration {
-	if s := h.Get("Retry-After"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			return time.Duration(n) * time.Second
-		}
+// retryAfterHeader reads a Retry-After header in seconds, should CartRover ever send one (0 if not).
+func retryAfterHeader(h http.Header) time.Duration {
+	if n, err := strconv.Atoi(h.Get("Retry-After")); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
 	}
-	c.drainTo(0)
-	d := c.interval
-	if d < time.Second {
-		d = time.Second
-	}
-	return d
+	return 0
 }
 
 // snippet returns the start of a body for an error message, without credentials.

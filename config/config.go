@@ -36,6 +36,9 @@ type Temporal struct {
 	TLSCA string `env:"TEMPORAL_TLS_CA" doc:"the server CA file (or PEM)"`
 	// TLSServerName overrides the server name checked in the server certificate.
 	TLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME" doc:"the server name in the server certificate"`
+	// AllowPlaintextAPIKey lets an API key travel without TLS (TEMPORAL_TLS=false); only for a
+	// local test server, never across a network.
+	AllowPlaintextAPIKey bool `env:"TEMPORAL_API_KEY_ALLOW_PLAINTEXT" doc:"true to send the API key without TLS (local test servers only)"`
 }
 
 // CartRover is the CartRover (Extensiv Integration Manager) Merchant API account.
@@ -46,9 +49,6 @@ type CartRover struct {
 	APIUser string `env:"CARTROVER_API_USER, required" doc:"the CartRover API User"`
 	// APIKey is the merchant API key.
 	APIKey Secret `env:"CARTROVER_API_KEY, required" doc:"the CartRover API Key"`
-	// RatePerSecond caps CartRover activities across ALL workers (the server enforces it on the
-	// CartRover task queue); CartRover allows one call per 0.6 s after a burst of 100.
-	RatePerSecond float64 `env:"CARTROVER_ACTIVITIES_PER_SECOND, default=1.6" doc:"a positive number of CartRover calls per second across all workers (default 1.6)"`
 }
 
 // CB is the Connected Business webservice account.
@@ -78,9 +78,11 @@ type Telemetry struct {
 	SDKDisabled bool `env:"OTEL_SDK_DISABLED" doc:"true disables tracing"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel slog.Level `env:"LOG_LEVEL, default=info" doc:"debug, info, warn or error"`
+	// MetricsToken, when set, is the bearer token /metrics requires (set it when METRICS_ADDR is not loopback).
+	MetricsToken Secret `env:"METRICS_TOKEN" doc:"the bearer token Prometheus presents to /metrics"`
 }
 
-// TaskQueue names the task queue the workflows run on (the CartRover queue derives from it).
+// TaskQueue names the task queue the workflows and activities run on.
 type TaskQueue struct {
 	// Name is the main task queue.
 	Name string `env:"TASK_QUEUE, default=order-manager" doc:"the Temporal task queue"`
@@ -108,6 +110,11 @@ type Worker struct {
 	Telemetry Telemetry
 	TaskQueue TaskQueue
 	Tuning    Tuning
+
+	// CartRoverRate is the shape of CartRover's rate limit the clients pace against.
+	CartRoverRate CartRoverRate
+	Notify        Notify
+	Codec         Codec
 }
 
 // LoadWorker reads the worker's whole configuration from the environment. The error, if any, is
@@ -119,7 +126,7 @@ func LoadWorker(ctx context.Context) (Worker, error) {
 // LoadWorkerFrom is LoadWorker reading from l instead of the process environment.
 func LoadWorkerFrom(ctx context.Context, l envconfig.Lookuper) (Worker, error) {
 	var w Worker
-	err := LoadFrom(ctx, l, &w.Temporal, &w.CartRover, &w.CB, &w.Telemetry, &w.TaskQueue, &w.Tuning)
+	err := LoadFrom(ctx, l, &w.Temporal, &w.CartRover, &w.CartRoverRate, &w.CB, &w.Telemetry, &w.TaskQueue, &w.Tuning, &w.Notify, &w.Codec)
 	return w, err
 }
 
@@ -177,13 +184,25 @@ func loadStruct(ctx context.Context, l envconfig.Lookuper, target any) (problems
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")
+		fl := l
+		isSecret := f.Type == reflect.TypeFor[Secret]()
+		if isSecret {
+			var problem string
+			if fl, problem = secretLookuper(l, name); problem != "" {
+				failed[name] = true
+				problems = append(problems, problem)
+				continue
+			}
+		}
 		one := reflect.New(reflect.StructOf([]reflect.StructField{{Name: f.Name, Type: f.Type, Tag: f.Tag}}))
-		err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: one.Interface(), Lookuper: l})
+		err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: one.Interface(), Lookuper: fl})
 		required := strings.Contains(tag, "required")
 		if err != nil || (required && one.Elem().Field(0).IsZero()) {
 			failed[name] = true
 		}
 		switch {
+		case (errors.Is(err, envconfig.ErrMissingRequired) || (err == nil && required && one.Elem().Field(0).IsZero())) && isSecret:
+			problems = append(problems, fmt.Sprintf("%s is required: set it (or %s_FILE, a file holding it) to %s", name, name, f.Tag.Get("doc")))
 		case errors.Is(err, envconfig.ErrMissingRequired) || (err == nil && required && one.Elem().Field(0).IsZero()):
 			problems = append(problems, fmt.Sprintf("%s is required: set it to %s", name, f.Tag.Get("doc")))
 		case err != nil && f.Type == reflect.TypeFor[Secret]():
@@ -224,9 +243,6 @@ func (c *CartRover) validate() []string {
 	var p []string
 	if msg := checkURL(c.BaseURL); msg != "" {
 		p = append(p, "CARTROVER_BASE_URL "+msg)
-	}
-	if c.RatePerSecond <= 0 {
-		p = append(p, fmt.Sprintf("CARTROVER_ACTIVITIES_PER_SECOND is %v: set it to a positive number (CartRover allows 1.6 calls/s)", c.RatePerSecond))
 	}
 	return p
 }

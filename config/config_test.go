@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sethvargo/go-envconfig"
 
@@ -19,16 +20,19 @@ const (
 	cartroverKey = "cr-key-SECRET-1111"
 	cbPassword   = "cb-pass-SECRET-2222"
 	temporalKey  = "tmprl-SECRET-3333"
+	// payloadKeys is a test keyring (32 bytes of base64 under the ID test).
+	payloadKeys = "test=U0VDUkVULXBheWxvYWQta2V5LTAxMjM0NTY3ODlhYmM="
 )
 
 func fullEnv() map[string]string {
 	return map[string]string{
-		"CARTROVER_API_USER": "merchant-user",
-		"CARTROVER_API_KEY":  cartroverKey,
-		"CB_BASE_URL":        "http://127.0.0.1:8081/cb",
-		"CB_USER_CODE":       "ADMIN",
-		"CB_PASSWORD":        cbPassword,
-		"TEMPORAL_API_KEY":   temporalKey,
+		"CARTROVER_API_USER":      "merchant-user",
+		"CARTROVER_API_KEY":       cartroverKey,
+		"CB_BASE_URL":             "http://127.0.0.1:8081/cb",
+		"CB_USER_CODE":            "ADMIN",
+		"CB_PASSWORD":             cbPassword,
+		"TEMPORAL_API_KEY":        temporalKey,
+		"PAYLOAD_ENCRYPTION_KEYS": payloadKeys,
 	}
 }
 
@@ -51,8 +55,8 @@ func TestLoadWorkerAppliesDefaults(t *testing.T) {
 			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
 		}
 	}
-	if cfg.CartRover.RatePerSecond != 1.6 {
-		t.Errorf("CARTROVER_ACTIVITIES_PER_SECOND = %v, want 1.6", cfg.CartRover.RatePerSecond)
+	if cfg.CartRoverRate.Burst != 100 || cfg.CartRoverRate.Refill != 600*time.Millisecond {
+		t.Errorf("CARTROVER_RATE_BURST, CARTROVER_RATE_REFILL = %v, %v; want CartRover's 100 and 600ms", cfg.CartRoverRate.Burst, cfg.CartRoverRate.Refill)
 	}
 	if cfg.Telemetry.LogLevel != slog.LevelInfo {
 		t.Errorf("LOG_LEVEL = %v, want info", cfg.Telemetry.LogLevel)
@@ -64,12 +68,13 @@ func TestLoadWorkerAppliesDefaults(t *testing.T) {
 
 func TestLoadWorkerListsEveryMissingAndMalformedVariableInOneError(t *testing.T) {
 	env := map[string]string{
-		"CARTROVER_API_USER":              "merchant-user",
-		"CB_USER_CODE":                    "ADMIN",
-		"CB_PASSWORD":                     "", // set but empty counts as missing
-		"CARTROVER_ACTIVITIES_PER_SECOND": "fast",
-		"METRICS_ADDR":                    "nohostport",
-		"LOG_LEVEL":                       "loud",
+		"CARTROVER_API_USER":      "merchant-user",
+		"CB_USER_CODE":            "ADMIN",
+		"CB_PASSWORD":             "", // set but empty counts as missing
+		"CARTROVER_RATE_REFILL":   "fast",
+		"METRICS_ADDR":            "nohostport",
+		"LOG_LEVEL":               "loud",
+		"PAYLOAD_ENCRYPTION_KEYS": payloadKeys,
 	}
 	_, err := config.LoadWorkerFrom(context.Background(), envconfig.MapLookuper(env))
 	var cerr *config.Error
@@ -77,7 +82,7 @@ func TestLoadWorkerListsEveryMissingAndMalformedVariableInOneError(t *testing.T)
 		t.Fatalf("error = %v, want *config.Error", err)
 	}
 	msg := err.Error()
-	for _, name := range []string{"CARTROVER_API_KEY", "CB_BASE_URL", "CB_PASSWORD", "CARTROVER_ACTIVITIES_PER_SECOND", "METRICS_ADDR", "LOG_LEVEL"} {
+	for _, name := range []string{"CARTROVER_API_KEY", "CB_BASE_URL", "CB_PASSWORD", "CARTROVER_RATE_REFILL", "METRICS_ADDR", "LOG_LEVEL"} {
 		if !strings.Contains(msg, name) {
 			t.Errorf("error does not name %s:\n%s", name, msg)
 		}
@@ -134,7 +139,7 @@ func TestSecretsNeverPrint(t *testing.T) {
 	}
 	outputs = append(outputs, logs.String())
 	for _, out := range outputs {
-		for _, secret := range []string{cartroverKey, cbPassword, temporalKey} {
+		for _, secret := range []string{cartroverKey, cbPassword, temporalKey, payloadKeys} {
 			if strings.Contains(out, secret) || strings.Contains(out, fmt.Sprintf("%x", secret)) {
 				t.Fatalf("output leaks a secret: %s", out)
 			}

@@ -3,6 +3,10 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/sethvargo/go-envconfig"
 )
 
 // Redacted is what a Secret prints as, wherever it is printed.
@@ -50,3 +54,46 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // MarshalJSON makes JSON encoders print the redacted form.
 func (s Secret) MarshalJSON() ([]byte, error) { return fmt.Appendf(nil, "%q", s.String()), nil }
+
+// secretLookuper lets the secret variable name also come from a file named by name_FILE (Docker
+// and Kubernetes secrets mounted as files). It returns l unchanged when name_FILE is unset, or a
+// problem line when both forms are set or the file cannot be read. Trailing line breaks of the
+// file are dropped; its content is never part of a message.
+func secretLookuper(l envconfig.Lookuper, name string) (envconfig.Lookuper, string) {
+	path, fromFile := l.Lookup(name + "_FILE")
+	if !fromFile || path == "" {
+		return l, ""
+	}
+	if v, ok := l.Lookup(name); ok && v != "" {
+		return nil, fmt.Sprintf("%s and %s_FILE are both set: set only one of them", name, name)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Sprintf("%s_FILE: cannot read %s (%v): set it to a readable file holding %s", name, path, errWithoutPath(err), name)
+	}
+	return &overlay{Lookuper: l, name: name, value: strings.TrimRight(string(b), "\r\n")}, ""
+}
+
+// overlay answers one variable itself and the others from the Lookuper it wraps.
+type overlay struct {
+	envconfig.Lookuper
+	name, value string
+}
+
+func (o *overlay) Lookup(key string) (string, bool) {
+	if key == o.name {
+		return o.value, true
+	}
+	return o.Lookuper.Lookup(key)
+}
+
+// LookupSecret reads the secret variable name, or the file its name_FILE variable names, from l.
+// Processes that take secrets outside Load (the starter's flags) share the rules of Load this way.
+func LookupSecret(l envconfig.Lookuper, name string) (Secret, error) {
+	fl, problem := secretLookuper(l, name)
+	if problem != "" {
+		return "", &Error{Problems: []string{problem}}
+	}
+	v, _ := fl.Lookup(name)
+	return Secret(v), nil
+}

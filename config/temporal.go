@@ -23,6 +23,9 @@ func (c Temporal) ClientOptions() (client.Options, error) {
 		useTLS = *c.TLS
 	}
 	if !useTLS {
+		if c.APIKey.IsSet() && !c.AllowPlaintextAPIKey {
+			return client.Options{}, fmt.Errorf("TEMPORAL_API_KEY would travel in clear text because TEMPORAL_TLS=false: turn TLS on, or set TEMPORAL_API_KEY_ALLOW_PLAINTEXT=true for a local test server")
+		}
 		// Explicitly off: an API key must not switch it back on.
 		opts.ConnectionOptions.TLSDisabled = c.APIKey.IsSet()
 		return opts, nil

@@ -96,10 +96,20 @@ func TestTemporalClientOptionsNeverEchoTheKey(t *testing.T) {
 	}
 }
 
-func TestTemporalTLSFalseKeepsAnAPIKeyConnectionInPlainText(t *testing.T) {
+func TestTemporalAPIKeyOverPlainTextNeedsTheExplicitFlag(t *testing.T) {
 	var c config.Temporal
 	err := config.LoadFrom(context.Background(), envconfig.MapLookuper(map[string]string{
 		"TEMPORAL_API_KEY": "k", "TEMPORAL_TLS": "false",
+	}), &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ClientOptions(); err == nil || !strings.Contains(err.Error(), "TEMPORAL_API_KEY_ALLOW_PLAINTEXT") {
+		t.Fatalf("API key with TLS off: error = %v, want a refusal naming TEMPORAL_API_KEY_ALLOW_PLAINTEXT", err)
+	}
+
+	err = config.LoadFrom(context.Background(), envconfig.MapLookuper(map[string]string{
+		"TEMPORAL_API_KEY": "k", "TEMPORAL_TLS": "false", "TEMPORAL_API_KEY_ALLOW_PLAINTEXT": "true",
 	}), &c)
 	if err != nil {
 		t.Fatal(err)

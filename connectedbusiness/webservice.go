@@ -28,6 +28,9 @@ type Config struct {
 	Timeout time.Duration
 	// Logger receives debug lines per call (default: slog.Default()); it never sees credentials.
 	Logger *slog.Logger
+	// Observe, when set, is called after every call with its operation, its error (nil = ok) and
+	// how long it took (metrics hook; it must not block).
+	Observe func(ctx context.Context, operation string, err error, elapsed time.Duration)
 }
 
 // WebService is the Service driver for CB's JSON webservice. It is safe for concurrent use.

@@ -40,8 +40,12 @@ func (w *WebService) call(ctx context.Context, verb, route string, query url.Val
 }
 
 // send is call; with classifyErr false an ErrorMessage is left for the caller to read in out.
-func (w *WebService) send(ctx context.Context, verb, route string, query url.Values, body, out any, record string, classifyErr bool) error {
+func (w *WebService) send(ctx context.Context, verb, route string, query url.Values, body, out any, record string, classifyErr bool) (err error) {
 	op := opName(route)
+	if w.cfg.Observe != nil {
+		began := time.Now()
+		defer func() { w.cfg.Observe(ctx, op, err, time.Since(began)) }()
+	}
 	u := w.base + route
 	if len(query) > 0 {
 		u += "?" + query.Encode()

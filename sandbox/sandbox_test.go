@@ -38,6 +38,9 @@ func TestSandboxSeedsOnceAndKeepsItsStateAcrossARestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Stop it (and let it save) before the state directory is removed.
+	defer sb2.Wait(ctx2)
+	defer cancel2()
 	if len(sb2.Seeded) != 0 || len(sb2.CartRover.Orders()) != 3 {
 		t.Errorf("after a restart: seeded %d more, holds %d orders (want 0 and 3)", len(sb2.Seeded), len(sb2.CartRover.Orders()))
 	}

@@ -41,10 +41,23 @@ const (
 )
 
 // Load reads, parses, defaults and validates the settings file at path.
+// A file larger than MaxFileSize is refused before it is read.
 func Load(path string) (Settings, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return Settings{}, fmt.Errorf("read settings file: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > MaxFileSize {
+		return Settings{}, fmt.Errorf("settings file %s is %d bytes; a settings file is at most %d bytes (5 MB): is it the right file?", path, st.Size(), MaxFileSize)
+	}
+	// Read one byte more than allowed, so a file that grows (or is a pipe) is refused too.
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return Settings{}, fmt.Errorf("read settings file: %w", err)
+	}
+	if len(b) > MaxFileSize {
+		return Settings{}, fmt.Errorf("settings file %s is over %d bytes (5 MB): is it the right file?", path, MaxFileSize)
 	}
 	s, err := Parse(b)
 	if err != nil {
@@ -56,11 +69,14 @@ func Load(path string) (Settings, error) {
 // Parse decodes a settings document strictly (unknown keys are errors), applies the defaults and
 // validates the result; a validation failure is a *ValidationError listing every problem.
 func Parse(b []byte) (Settings, error) {
+	if len(b) > MaxFileSize {
+		return Settings{}, fmt.Errorf("settings are %d bytes; at most %d (5 MB) are accepted", len(b), MaxFileSize)
+	}
 	var s Settings
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil && !errors.Is(err, io.EOF) {
-		return Settings{}, fmt.Errorf("decode YAML (check the key names and value types): %w", err)
+		return Settings{}, explainYAML(b, err)
 	}
 	s.ApplyDefaults()
 	if err := s.Validate(); err != nil {

@@ -33,6 +33,8 @@ type Settings struct {
 	Inventory Inventory `yaml:"inventory" json:"inventory"`
 	// Products configures Product Detail Pickup.
 	Products Products `yaml:"products" json:"products"`
+	// Notify says whom the worker tells about held and failed orders, failed runs and outages.
+	Notify *Notify `yaml:"notify" json:"notify,omitempty"`
 }
 
 // Customers holds the customer defaults.

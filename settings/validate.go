@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // FieldError is one problem in a settings file: the YAML key (dotted path) and what is wrong with it.
@@ -66,6 +67,7 @@ func (s Settings) Validate() error {
 		if strings.TrimSpace(src) == "" {
 			p.add("carts", "has an entry with a blank order source; use the CartRover order_source (e.g. Shopify)")
 		}
+		checkText(&p, key, src)
 		checkBusinessType(&p, key+".business_type", c.BusinessType, true)
 		checkMatch(&p, key+".match", c.Match, true)
 		checkLen(&p, key+".warehouse", c.Warehouse, 30)
@@ -86,6 +88,10 @@ func (s Settings) Validate() error {
 		if strings.TrimSpace(r.Carrier) == "" {
 			p.add(key+".carrier", "is required (the CartRover carrier code to post)")
 		}
+		checkText(&p, key+".cb_carrier", r.CBCarrier)
+		checkText(&p, key+".cb_service", r.CBService)
+		checkText(&p, key+".carrier", r.Carrier)
+		checkText(&p, key+".method", r.Method)
 	}
 	if s.Shipments.Lookback != "" {
 		if d, err := time.ParseDuration(s.Shipments.Lookback); err != nil || d <= 0 {
@@ -99,6 +105,7 @@ func (s Settings) Validate() error {
 		if strings.TrimSpace(w) == "" {
 			p.add(fmt.Sprintf("inventory.warehouses[%d]", i), "must not be blank")
 		}
+		checkText(&p, fmt.Sprintf("inventory.warehouses[%d]", i), w)
 	}
 	for _, w := range sortedKeys(s.Inventory.SafetyStock.Warehouses) {
 		if s.Inventory.SafetyStock.Warehouses[w] < 0 {
@@ -113,6 +120,7 @@ func (s Settings) Validate() error {
 	if s.Products.BatchSize < 1 || s.Products.BatchSize > 1000 {
 		p.add("products.batch_size", "must be between 1 and 1000, got %d", s.Products.BatchSize)
 	}
+	checkNotify(&p, s.Notify)
 	if len(p) == 0 {
 		return nil
 	}
@@ -122,6 +130,18 @@ func (s Settings) Validate() error {
 func checkLen(p *problems, key, v string, max int) {
 	if len(v) > max {
 		p.add(key, "is %d characters; CB allows at most %d", len(v), max)
+	}
+	checkText(p, key, v)
+}
+
+// checkText refuses control characters (a NUL, a tab, a line break…) in a code or name: no CB or
+// CartRover code holds one, and they usually come from a paste gone wrong.
+func checkText(p *problems, key, v string) {
+	for i, r := range v {
+		if unicode.IsControl(r) {
+			p.add(key, "contains the control character %U at byte %d (%q): retype the value", r, i, v)
+			return
+		}
 	}
 }
 
@@ -150,6 +170,9 @@ func checkShipping(p *problems, key string, sh Shipping) {
 		if r.ShipCode == "" && r.Carrier == "" && r.ShipCodeDescription == "" {
 			p.add(rk, "matches nothing: set ship_code and/or carrier + ship_code_description")
 		}
+		checkText(p, rk+".ship_code", r.ShipCode)
+		checkText(p, rk+".carrier", r.Carrier)
+		checkText(p, rk+".ship_code_description", r.ShipCodeDescription)
 		checkMethod(p, rk+".to", r.To)
 		id := strings.ToLower(r.ShipCode + "\x00" + r.Carrier + "\x00" + r.ShipCodeDescription)
 		if j, dup := seen[id]; dup {
@@ -182,6 +205,8 @@ func checkSKUs(p *problems, key string, m map[string]string) {
 		if strings.TrimSpace(m[sku]) == "" {
 			p.add(key+"."+sku, "must name a CB ItemName")
 		}
+		checkText(p, key+"."+sku, sku)
+		checkText(p, key+"."+sku, m[sku])
 	}
 }
 

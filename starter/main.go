@@ -6,10 +6,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -25,13 +28,38 @@ func main() {
 	os.Exit(command.ExitCode(err))
 }
 
+// stopGrace is how long a command may take to wind down after Ctrl-C or SIGTERM before the
+// process exits anyway (`starter dev` stops a dev server and the worker, so it gets longer).
+const stopGrace = 10 * time.Second
+
 func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := command.Env{}
 	app := command.App(&env)
 	app.Commands = append(app.Commands, devCommand())
-	return app.RunContext(ctx, os.Args)
+	args := command.ReorderArgs(app, os.Args)
+	done := make(chan error, 1)
+	go func() { done <- app.RunContext(ctx, args) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	// Interrupted: every command watches ctx; one that cannot (a stuck read) is not waited for.
+	grace := stopGrace
+	if len(args) > 1 && slices.Contains(args[1:], "dev") {
+		grace = 60 * time.Second
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			return nil
+		}
+		return fmt.Errorf("interrupted: %w", err)
+	case <-time.After(grace):
+		return errors.New("interrupted")
+	}
 }
 
 // devCommand is `starter dev`: the whole product on this machine (what `make run` calls).
@@ -48,6 +76,7 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "cartrover-addr", Value: d.CartRoverAddr, Usage: "CartRover simulator address"},
 			&cli.StringFlag{Name: "cb-addr", Value: d.CBAddr, Usage: "CB simulator address"},
 			&cli.StringFlag{Name: "metrics-addr", Value: d.MetricsAddr, Usage: "worker /metrics, /healthz, /readyz address"},
+			&cli.StringFlag{Name: "codec-addr", Value: d.CodecAddr, Usage: "codec server address (the Web UI decodes payloads through it)"},
 			&cli.IntFlag{Name: "seed-orders", Value: d.SeedOrders, Usage: "backlog of CartRover orders on the first start"},
 			&cli.IntFlag{Name: "orders-per-minute", Value: d.OrdersPerMinute, Usage: "new CartRover orders each minute"},
 			&cli.DurationFlag{Name: "ship-after", Value: d.ShipAfter, Usage: "how long after an order is saved the CB warehouse ships it"},
@@ -58,6 +87,7 @@ func devCommand() *cli.Command {
 			o.TemporalAddr = c.String("address")
 			o.UIPort = c.Int("ui-port")
 			o.CartRoverAddr, o.CBAddr, o.MetricsAddr = c.String("cartrover-addr"), c.String("cb-addr"), c.String("metrics-addr")
+			o.CodecAddr = c.String("codec-addr")
 			o.SeedOrders, o.OrdersPerMinute, o.ShipAfter = c.Int("seed-orders"), c.Int("orders-per-minute"), c.Duration("ship-after")
 			o.Out = c.App.Writer
 			return devstack.Run(c.Context, o)

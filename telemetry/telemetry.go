@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
@@ -103,14 +105,30 @@ func New(ctx context.Context, cfg config.Telemetry, opts Options) (*Telemetry, e
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: prometheus exporter: %w", err)
 	}
-	// The default histogram buckets suit milliseconds; the SDK's timers record seconds.
+	// The default histogram buckets suit milliseconds; the SDK's timers record seconds. Only
+	// histograms: gauges in seconds (ages, times) stay gauges.
 	secondsView := sdkmetric.NewView(
-		sdkmetric.Instrument{Name: "*", Unit: "s"},
+		sdkmetric.Instrument{Name: "*", Unit: "s", Kind: sdkmetric.InstrumentKindHistogram},
 		sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{
 			Boundaries: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300},
 		}},
 	)
-	t.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(exporter), sdkmetric.WithView(secondsView))
+	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(exporter), sdkmetric.WithView(secondsView)}
+	// The same metrics over OTLP too when an endpoint is configured (OTEL_EXPORTER_OTLP_* are
+	// read by the exporter itself, e.g. OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, OTEL_METRIC_EXPORT_INTERVAL).
+	if cfg.OTLPEndpoint != "" && !cfg.SDKDisabled {
+		var me sdkmetric.Exporter
+		if cfg.OTLPProtocol == "grpc" {
+			me, err = otlpmetricgrpc.New(ctx)
+		} else {
+			me, err = otlpmetrichttp.New(ctx)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("telemetry: OTLP metric exporter (OTEL_EXPORTER_OTLP_ENDPOINT): %w", err)
+		}
+		mpOpts = append(mpOpts, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(me)))
+	}
+	t.MeterProvider = sdkmetric.NewMeterProvider(mpOpts...)
 
 	// Traces: always a real provider (spans propagate through Temporal headers); exported only
 	// when an OTLP endpoint is configured.
@@ -135,6 +153,7 @@ func New(ctx context.Context, cfg config.Telemetry, opts Options) (*Telemetry, e
 	otel.SetTracerProvider(t.TracerProvider)
 	otel.SetMeterProvider(t.MeterProvider)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	business() // the business instruments (and the unreachable gauge's callback) on this provider
 
 	ln, err := net.Listen("tcp", cfg.MetricsAddr)
 	if err != nil {
@@ -142,7 +161,13 @@ func New(ctx context.Context, cfg config.Telemetry, opts Options) (*Telemetry, e
 		return nil, fmt.Errorf("telemetry: METRICS_ADDR %s: %w (set METRICS_ADDR to a free host:port)", cfg.MetricsAddr, err)
 	}
 	t.listener = ln
-	t.server = &http.Server{Handler: t.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	handler := t.Handler()
+	if cfg.MetricsToken.IsSet() {
+		handler = requireBearer(cfg.MetricsToken.Reveal(), handler)
+	} else if !isLoopback(ln.Addr()) {
+		t.Logger.Warn("metrics endpoint is reachable beyond this machine without a token: set METRICS_TOKEN (or METRICS_TOKEN_FILE)", "addr", ln.Addr().String())
+	}
+	t.server = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		defer close(t.served)
 		if err := t.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -131,12 +132,17 @@ func TestShutdownStopsTheEndpoint(t *testing.T) {
 	}
 }
 
-func TestShutdownFlushesSpansToTheOTLPEndpoint(t *testing.T) {
+func TestShutdownFlushesSpansAndMetricsToTheOTLPEndpoint(t *testing.T) {
 	var mu sync.Mutex
 	var paths []string
+	var metricsBody []byte
 	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		paths = append(paths, r.Method+" "+r.URL.Path)
+		if r.URL.Path == "/v1/metrics" {
+			metricsBody = append(metricsBody, b...)
+		}
 		mu.Unlock()
 		w.WriteHeader(http.StatusOK)
 	}))
@@ -154,12 +160,16 @@ func TestShutdownFlushesSpansToTheOTLPEndpoint(t *testing.T) {
 	}
 	_, span := tel.TracerProvider.Tracer("test").Start(context.Background(), "import order")
 	span.End()
+	telemetry.ObserveCartRoverCall(context.Background(), "ListOrders", nil, time.Millisecond)
 	if err := tel.Shutdown(context.Background()); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(paths) == 0 || paths[0] != "POST /v1/traces" {
-		t.Errorf("collector received %v, want the span posted to /v1/traces on Shutdown", paths)
+	if !slices.Contains(paths, "POST /v1/traces") || !slices.Contains(paths, "POST /v1/metrics") {
+		t.Errorf("collector received %v, want the span posted to /v1/traces and the metrics to /v1/metrics on Shutdown", paths)
+	}
+	if !bytes.Contains(metricsBody, []byte(telemetry.MetricCartRoverCalls)) {
+		t.Errorf("the OTLP metrics carry no %s", telemetry.MetricCartRoverCalls)
 	}
 }

@@ -46,6 +46,7 @@ func baseEnv() []string {
 		"CB_USER_CODE=ADMIN",
 		"CB_PASSWORD="+cbPassword,
 		"METRICS_ADDR=127.0.0.1:0",
+		"PAYLOAD_ENCRYPTION_KEYS="+temporaltest.PayloadKeys(),
 	)
 }
 
@@ -139,7 +140,7 @@ func TestWorkerBecomesReadyServesMetricsAndStopsCleanlyOnSIGTERM(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("worker after SIGTERM: %v, want exit 0; logs:\n%s", err, logs.String())
 	}
-	for _, secret := range []string{cartroverKey, cbPassword} {
+	for _, secret := range []string{cartroverKey, cbPassword, temporaltest.PayloadKeys()[strings.Index(temporaltest.PayloadKeys(), "=")+1:]} {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("logs leak a secret:\n%s", logs.String())
 		}

@@ -35,10 +35,10 @@ const ProgressQuery = "progress"
 // DefaultTaskQueue is the task queue workflows and CB activities run on unless TASK_QUEUE says otherwise.
 const DefaultTaskQueue = "order-manager"
 
-// CartRoverTaskQueue returns the task queue for CartRover activities: a queue of its own so the
-// worker can cap it with TaskQueueActivitiesPerSecond, which the server enforces across all
-// workers (CartRover's rate limit is per API user, not per process; DESIGN §3.5).
-func CartRoverTaskQueue(taskQueue string) string { return taskQueue + "-cartrover" }
+// CartRoverTaskQueue returns the task queue for CartRover activities: the workflow's own. The
+// CartRover client's pacer keeps every worker together under CartRover's per-user limit, so
+// CartRover activities need no queue (nor server-side rate cap) of their own.
+func CartRoverTaskQueue(taskQueue string) string { return taskQueue }
 
 // ImportOrderWorkflowID is the child workflow ID of one CartRover order: derived from cust_ref,
 // so two overlapping runs can never import one order twice.

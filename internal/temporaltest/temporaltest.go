@@ -32,6 +32,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/cartrover-cb/ordermanager/activities"
+	"github.com/cartrover-cb/ordermanager/codec"
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/worker/workerapp"
 	"github.com/cartrover-cb/ordermanager/workflows"
@@ -39,8 +40,7 @@ import (
 
 // DynamicConfig is the dev server's dynamic configuration for tests. The dev server reads its
 // queues at most 20 times a second by default, which makes every sequential workflow step cost
-// ~0.1 s (DESIGN §4); one partition per task queue keeps dispatch (and the CartRover rate cap)
-// exact with few pollers.
+// ~0.1 s; one partition per task queue keeps dispatch exact with few pollers.
 var DynamicConfig = []string{
 	"history.transferProcessorMaxPollRPS=1000",
 	"history.timerProcessorMaxPollRPS=1000",
@@ -69,10 +69,19 @@ var (
 
 // Main runs the package's tests and then stops the shared dev server, if one was started. Call
 // it from TestMain; a server cannot outlive the test binary.
+//
+// Main also puts the test binary's payload keyring in PAYLOAD_ENCRYPTION_KEYS (unless already
+// set), so the starter and worker code the tests run in-process encrypt as in production.
 func Main(m *testing.M) {
 	mu.Lock()
 	mainCalled = true
 	mu.Unlock()
+	if os.Getenv("PAYLOAD_ENCRYPTION_KEYS") == "" && os.Getenv("PAYLOAD_ENCRYPTION_KEYS_FILE") == "" {
+		if err := os.Setenv("PAYLOAD_ENCRYPTION_KEYS", PayloadKeys()); err != nil {
+			fmt.Fprintf(os.Stderr, "temporaltest: %v\n", err)
+			os.Exit(2)
+		}
+	}
 	code := m.Run()
 	mu.Lock()
 	if shared != nil {
@@ -186,9 +195,41 @@ func quietLogger() tlog.Logger {
 	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 }
 
-// ClientOptions returns options that reach the dev server (quiet logger, no telemetry).
+// ClientOptions returns options that reach the dev server (quiet logger, no telemetry) with the
+// product's payload codec, as the worker and the starter use it.
 func (s *DevServer) ClientOptions() client.Options {
-	return client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: quietLogger()}
+	return Codec().ClientOptions(client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: quietLogger()})
+}
+
+var (
+	keysOnce  sync.Once
+	keyring   string
+	testCodec *codec.Codec
+)
+
+// PayloadKeys is the payload keyring of this test binary (one random key, made on first use).
+func PayloadKeys() string {
+	keysOnce.Do(func() {
+		line, err := codec.NewKeyLine("test-" + fmt.Sprint(os.Getpid()))
+		if err != nil {
+			panic(err)
+		}
+		ring, err := codec.ParseKeyring(line)
+		if err != nil {
+			panic(err)
+		}
+		if testCodec, err = codec.New(ring, codec.Options{}); err != nil {
+			panic(err)
+		}
+		keyring = line
+	})
+	return keyring
+}
+
+// Codec is the payload codec of PayloadKeys.
+func Codec() *codec.Codec {
+	PayloadKeys()
+	return testCodec
 }
 
 // Client returns a new client of the dev server, closed when t ends.
@@ -209,7 +250,7 @@ type Env struct {
 	Server *DevServer
 	// Client reaches the dev server; closed when the test ends.
 	Client client.Client
-	// TaskQueue is unique to the test; the CartRover queue is workflows.CartRoverTaskQueue(TaskQueue).
+	// TaskQueue is unique to the test.
 	TaskQueue string
 	// Workers are the in-process workers (nil from NewClientEnv).
 	Workers *workerapp.Workers
@@ -217,9 +258,6 @@ type Env struct {
 
 // WorkerOptions adjusts the in-process workers.
 type WorkerOptions struct {
-	// CartRoverActivitiesPerSecond caps the CartRover queue (default 1000: tests are not rate
-	// limited unless they ask for it).
-	CartRoverActivitiesPerSecond float64
 	// Tuning sizes pollers and slots (zero values: the worker's defaults; StopTimeout 5 s).
 	Tuning config.Tuning
 }
@@ -237,17 +275,13 @@ func NewClientEnv(t testing.TB) *Env {
 func NewEnv(t testing.TB, acts *activities.Activities, opts WorkerOptions) *Env {
 	t.Helper()
 	env := NewClientEnv(t)
-	if opts.CartRoverActivitiesPerSecond == 0 {
-		opts.CartRoverActivitiesPerSecond = 1000
-	}
 	if opts.Tuning.StopTimeout == 0 {
 		opts.Tuning.StopTimeout = 5 * time.Second
 	}
 	ws, err := workerapp.NewWorkers(env.Client, acts, workerapp.Options{
-		TaskQueue:                    env.TaskQueue,
-		CartRoverActivitiesPerSecond: opts.CartRoverActivitiesPerSecond,
-		Tuning:                       opts.Tuning,
-		OnFatalError:                 func(err error) { t.Errorf("temporaltest: worker stopped: %v", err) },
+		TaskQueue:    env.TaskQueue,
+		Tuning:       opts.Tuning,
+		OnFatalError: func(err error) { t.Errorf("temporaltest: worker stopped: %v", err) },
 	})
 	if err != nil {
 		t.Fatalf("temporaltest: %v", err)

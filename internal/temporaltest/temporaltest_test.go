@@ -55,11 +55,11 @@ func TestOrderManagerRunsOnTheDevServerThroughTheWorkerWiring(t *testing.T) {
 	}
 }
 
-func TestBothTaskQueuesHaveActivityPollers(t *testing.T) {
+func TestTheTaskQueueHasActivityPollers(t *testing.T) {
 	env := temporaltest.NewEnv(t, &activities.Activities{}, temporaltest.WorkerOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for _, q := range []string{env.TaskQueue, workflows.CartRoverTaskQueue(env.TaskQueue)} {
+	for _, q := range []string{env.TaskQueue} {
 		// Pollers register with their first long-poll; wait for it (bounded by ctx).
 		for {
 			resp, err := env.Client.DescribeTaskQueue(ctx, q, enumspb.TASK_QUEUE_TYPE_ACTIVITY)

@@ -214,3 +214,10 @@ func (s *Server) ShipTosOf(customerCode string) []ShipTo {
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	return out
 }
+
+// SignedIn reports whether user has a CB session open (signed in and not signed out since).
+func (s *Server) SignedIn(user string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.signed[user]
+}

@@ -6,6 +6,8 @@ package command
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/connectedbusiness"
+	"github.com/cartrover-cb/ordermanager/internal/version"
 )
 
 // Env is what the commands need from the outside world; the zero value uses the real ones.
@@ -56,6 +59,20 @@ func (e *Env) now() time.Time {
 	return e.Now()
 }
 
+// runID is a readable workflow ID for a run the starter starts: prefix, the start time to the
+// millisecond, and a random suffix, so two starts in the same millisecond never become one run.
+func (e *Env) runID(prefix string) string { return runIDAt(prefix, e.now()) }
+
+// NewRunID is a workflow ID for a run started now: prefix, the time to the millisecond and a
+// random suffix (e.g. ordermanager:manual:20260102T150405.123Z-3fa9c1).
+func NewRunID(prefix string) string { return runIDAt(prefix, time.Now()) }
+
+func runIDAt(prefix string, t time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return prefix + t.UTC().Format("20060102T150405.000Z") + "-" + hex.EncodeToString(b[:])
+}
+
 // UsageError is a usage or configuration error: the process exits with status 2.
 type UsageError struct{ msg string }
 
@@ -86,16 +103,19 @@ func ExitCode(err error) int {
 // Run runs the CLI with args (args[0] is the program name) and returns its error; use ExitCode
 // to turn it into an exit status.
 func Run(ctx context.Context, args []string, env Env) error {
-	return App(&env).RunContext(ctx, args)
+	app := App(&env)
+	return app.RunContext(ctx, ReorderArgs(app, args))
 }
 
 // App builds the urfave/cli application over env.
 func App(env *Env) *cli.App {
 	app := &cli.App{
-		Name:  "starter",
-		Usage: "operate the CartRover ↔ Connected Business Order Manager on Temporal",
+		Name:    "starter",
+		Version: version.String(),
+		Usage:   "operate the CartRover ↔ Connected Business Order Manager on Temporal",
 		Description: "Schedules are CB's job plans: apply one from a settings file (paused = not yet approved),\n" +
-			"approve it, and watch its runs here or in the Temporal Web UI.",
+			"approve it, and watch its runs here or in the Temporal Web UI. Flags may come before or after\n" +
+			"a command's arguments.\n\n" + exitStatusHelp,
 		Flags:                connectionFlags(),
 		Writer:               env.stdout(),
 		ErrWriter:            env.stderr(),
@@ -116,18 +136,40 @@ func App(env *Env) *cli.App {
 			settingsCommand(env),
 			setupCommand(env),
 			sandboxCommand(env),
+			codecServerCommand(env),
+			codecKeyCommand(env),
 		},
 	}
 	setUsageErrors(app.Commands)
 	return app
 }
 
-// setUsageErrors makes flag errors of every subcommand usage errors (exit status 2), and lets
-// every leaf command take --output after its name too.
+// exitStatusHelp is the exit-status contract, shown in every command's --help.
+const exitStatusHelp = "EXIT STATUS: 0 success; 1 the operation failed or found problems (a run failed, CB lacks a\n" +
+	"code the settings name, Temporal could not be reached, interrupted); 2 usage or configuration\n" +
+	"error (unknown flag or command, missing argument, invalid settings file, malformed TEMPORAL_*)."
+
+// setUsageErrors makes flag errors of every subcommand usage errors (exit status 2), lets every
+// leaf command take --output after its name too, refuses arguments a command does not take, and
+// lists the exit statuses in every command's help.
 func setUsageErrors(cmds []*cli.Command) {
 	for _, c := range cmds {
+		if c.Description == "" {
+			c.Description = exitStatusHelp
+		} else {
+			c.Description += "\n\n" + exitStatusHelp
+		}
 		if len(c.Subcommands) == 0 && c.Name != "sandbox" {
 			c.Flags = append(c.Flags, &cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Usage: "output format: table or json", DefaultText: "table"})
+		}
+		if len(c.Subcommands) == 0 && c.ArgsUsage == "" && c.Action != nil {
+			act := c.Action
+			c.Action = func(cc *cli.Context) error {
+				if cc.NArg() > 0 {
+					return usageErrorf("%s takes no arguments, got %q (see --help)", cc.Command.FullName(), cc.Args().Slice())
+				}
+				return act(cc)
+			}
 		}
 		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
 			return usageErrorf("%v (see --help)", err)

@@ -256,6 +256,7 @@ func ordersCommand(env *Env) *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name: "list", Usage: "list orders from visibility, newest first",
+				Description: "EXAMPLES:\n   starter orders list --outcome held --since 24h",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "outcome", Usage: "held, failed or imported"},
 					&cli.StringFlag{Name: "stage", Usage: "an order stage: held, in_cb, at_wms, failed, … (OrderStage)"},
@@ -322,6 +323,7 @@ func ordersCommand(env *Env) *cli.Command {
 			},
 			{
 				Name: "retry", Usage: "check one order again now (after fixing its settings) and wait for the outcome; exit 0 only when imported", ArgsUsage: "CUST_REF",
+				Description: "EXAMPLES:\n   starter orders retry WC5004 --wait",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "schedule", Usage: "take the settings from this schedule (default: the only or first schedule)"},
 					&cli.StringFlag{Name: "settings", Usage: "take the settings from this file instead"},
@@ -347,7 +349,7 @@ func ordersCommand(env *Env) *cli.Command {
 								return err
 							}
 						}
-						wid := "ordermanager:retry:" + ref + ":" + env.now().UTC().Format("20060102T150405.000Z")
+						wid := env.runID("ordermanager:retry:" + ref + ":")
 						run, err := RetryOrder(c.Context, cl, c.String(flagTaskQueue), ref, wid, in)
 						if err != nil {
 							return err

@@ -71,8 +71,9 @@ func WaitRun(ctx context.Context, c client.Client, run client.WorkflowRun, inter
 
 func runCommand(env *Env) *cli.Command {
 	return &cli.Command{
-		Name:  "run",
-		Usage: "start one run now, outside any schedule (with --wait: live progress, then the summary)",
+		Name:        "run",
+		Usage:       "start one run now, outside any schedule (with --wait: live progress, then the summary)",
+		Description: "EXAMPLES:\n   starter run --settings deploy/settings.sandbox.yaml --tasks orders --wait",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "settings", Usage: "connector settings file (YAML; required)"},
 			&cli.StringFlag{Name: "tasks", Usage: "what the run does: orders, shipments, inventory, products (comma-separated; required)"},
@@ -92,7 +93,7 @@ func runCommand(env *Env) *cli.Command {
 				return err
 			}
 			in := workflows.OrderManagerInput{Settings: s, Tasks: tasks, MaxInFlight: c.Int("max-in-flight")}
-			wid := "ordermanager:manual:" + env.now().UTC().Format("20060102T150405.000Z")
+			wid := env.runID("ordermanager:manual:")
 			return withClient(env, c, func(cl client.Client) error {
 				v := viewer{c: cl, ui: c.String(flagUIURL), namespace: c.String(flagNamespace)}
 				run, err := StartRun(c.Context, cl, wid, c.String(flagTaskQueue), in)

@@ -14,7 +14,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cartrover-cb/ordermanager/settings"
@@ -79,6 +78,9 @@ type ScheduleConfig struct {
 	RunTimeout time.Duration
 	// TaskQueue is the worker's task queue.
 	TaskQueue string
+	// Given names the properties (Given* constants) the operator set; an update keeps the others as
+	// they are. Nil means every property is given.
+	Given map[string]bool
 }
 
 // Input is the OrderManager input the schedule carries.
@@ -110,27 +112,72 @@ func joinTasks(ts []workflows.Task) string {
 	return strings.Join(s, ",")
 }
 
-// ApplyResult says what `schedule apply` did.
+// ApplyResult says what `schedule apply` did (or, with DryRun, would do).
 type ApplyResult struct {
 	ID string `json:"id"`
 	// Created is true when the schedule did not exist.
 	Created bool `json:"created"`
+	// DryRun is true when nothing was sent: Created and Changes say what would happen.
+	DryRun bool `json:"dry_run,omitempty"`
 	// Changes lists "field: old → new" for an update (empty = nothing changed, nothing sent).
 	Changes []string `json:"changes"`
 	// Paused is the schedule's state after the apply.
 	Paused bool `json:"paused"`
 }
 
+// Schedule properties an apply may be told to change (ScheduleConfig.Given); what is not given
+// keeps its current value on an update.
+const (
+	// GivenTrigger is --every, --cron or --calendar.
+	GivenTrigger = "trigger"
+	// GivenJitter is --jitter.
+	GivenJitter = "jitter"
+	// GivenOverlap is --overlap.
+	GivenOverlap = "overlap"
+	// GivenCatchupWindow is --catchup-window.
+	GivenCatchupWindow = "catchup-window"
+	// GivenPauseOnFailure is --pause-on-failure.
+	GivenPauseOnFailure = "pause-on-failure"
+	// GivenRunTimeout is --run-timeout.
+	GivenRunTimeout = "run-timeout"
+	// GivenMaxInFlight is --max-in-flight.
+	GivenMaxInFlight = "max-in-flight"
+	// GivenNote is --note.
+	GivenNote = "note"
+	// GivenTaskQueue is --task-queue (or TASK_QUEUE).
+	GivenTaskQueue = "task-queue"
+)
+
+// given reports whether the apply was told to set property p (a nil Given means all were).
+func (cfg ScheduleConfig) given(p string) bool { return cfg.Given == nil || cfg.Given[p] }
+
 // Apply creates the schedule, or updates it in place when it exists (same ID, history and recent
-// runs kept; never delete and recreate). The settings must already be validated.
-func Apply(ctx context.Context, sc client.ScheduleClient, cfg ScheduleConfig) (ApplyResult, error) {
-	res := ApplyResult{ID: cfg.ID}
+// runs kept; never delete and recreate). An update changes only the properties cfg.Given names
+// (plus the settings and tasks, which every apply carries) and keeps the rest as they are. With
+// dryRun nothing is sent: the result says what would change. The settings must already be validated.
+func Apply(ctx context.Context, sc client.ScheduleClient, cfg ScheduleConfig, dryRun bool) (ApplyResult, error) {
+	res := ApplyResult{ID: cfg.ID, DryRun: dryRun}
 	if cfg.ID == "" {
 		return res, usageErrorf("schedule apply: --id is required")
 	}
 	spec, err := cfg.Trigger.Spec(cfg.Jitter)
 	if err != nil {
 		return res, err
+	}
+	if dryRun {
+		d, err := sc.GetHandle(ctx, cfg.ID).Describe(ctx)
+		switch {
+		case isNotFound(err):
+			res.Created, res.Paused = true, cfg.Paused
+			return res, nil
+		case err != nil:
+			return res, fmt.Errorf("describe schedule %s: %w", cfg.ID, err)
+		}
+		_, res.Changes = mergeSchedule(*d, cfg, spec)
+		if d.Schedule.State != nil {
+			res.Paused = d.Schedule.State.Paused
+		}
+		return res, nil
 	}
 	_, err = sc.Create(ctx, client.ScheduleOptions{
 		ID:             cfg.ID,
@@ -153,37 +200,120 @@ func Apply(ctx context.Context, sc client.ScheduleClient, cfg ScheduleConfig) (A
 	if !isAlreadyExists(err) {
 		return res, fmt.Errorf("create schedule %s: %w", cfg.ID, err)
 	}
-	h := sc.GetHandle(ctx, cfg.ID)
-	err = h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-		cur := in.Description.Schedule
-		res.Changes = diffSchedule(in.Description, cfg, spec)
-		state := client.ScheduleState{}
-		if cur.State != nil {
-			state = *cur.State
+	err = sc.GetHandle(ctx, cfg.ID).Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+		next, changes := mergeSchedule(in.Description, cfg, spec)
+		res.Changes = changes
+		if next.State != nil {
+			res.Paused = next.State.Paused
 		}
-		res.Paused = state.Paused
-		if len(res.Changes) == 0 {
+		if len(changes) == 0 {
 			return nil, temporal.ErrSkipScheduleUpdate
 		}
-		if cfg.Description != "" {
-			state.Note = cfg.Description
-		}
-		newSpec := spec
-		return &client.ScheduleUpdate{Schedule: &client.Schedule{
-			Action: cfg.action(),
-			Spec:   &newSpec,
-			Policy: &client.SchedulePolicies{
-				Overlap:        cfg.Overlap,
-				CatchupWindow:  cfg.CatchupWindow,
-				PauseOnFailure: cfg.PauseOnFailure,
-			},
-			State: &state,
-		}}, nil
+		return &client.ScheduleUpdate{Schedule: next}, nil
 	}})
 	if err != nil {
 		return res, fmt.Errorf("update schedule %s: %w", cfg.ID, err)
 	}
 	return res, nil
+}
+
+// mergeSchedule returns the schedule d with what cfg was given applied (everything else kept), and
+// every change as "field: old → new".
+func mergeSchedule(d client.ScheduleDescription, cfg ScheduleConfig, spec client.ScheduleSpec) (*client.Schedule, []string) {
+	cur := d.Schedule
+	act := describeAction(d)
+	next := cur
+
+	// The action: settings and tasks always; the rest only when given.
+	want := cfg
+	if !cfg.given(GivenMaxInFlight) {
+		want.MaxInFlight = act.MaxInFlight
+	}
+	if !cfg.given(GivenNote) {
+		want.Description = act.Description
+	}
+	if !cfg.given(GivenRunTimeout) {
+		want.RunTimeout = act.RunTimeout
+	}
+	if !cfg.given(GivenTaskQueue) && act.TaskQueue != "" {
+		want.TaskQueue = act.TaskQueue
+	}
+	a := want.action()
+	triggerText := cfg.Trigger.String()
+	if !cfg.given(GivenTrigger) {
+		triggerText = act.Trigger
+	}
+	a.Memo[MemoTrigger] = triggerText
+	next.Action = a
+
+	// The spec: the new trigger when given, else the current one; the jitter likewise.
+	curSpec := client.ScheduleSpec{}
+	if cur.Spec != nil {
+		curSpec = *cur.Spec
+	}
+	newSpec := curSpec
+	if cfg.given(GivenTrigger) {
+		newSpec = spec
+		newSpec.Jitter = curSpec.Jitter
+	}
+	if cfg.given(GivenJitter) {
+		newSpec.Jitter = cfg.Jitter
+	}
+	next.Spec = &newSpec
+
+	// The policies.
+	curPol := client.SchedulePolicies{}
+	if cur.Policy != nil {
+		curPol = *cur.Policy
+	}
+	newPol := curPol
+	if cfg.given(GivenOverlap) {
+		newPol.Overlap = cfg.Overlap
+	}
+	if cfg.given(GivenCatchupWindow) {
+		newPol.CatchupWindow = cfg.CatchupWindow
+	}
+	if cfg.given(GivenPauseOnFailure) {
+		newPol.PauseOnFailure = cfg.PauseOnFailure
+	}
+	next.Policy = &newPol
+
+	// The state: the approval never changes; the note does when given.
+	state := client.ScheduleState{}
+	if cur.State != nil {
+		state = *cur.State
+	}
+	curNote := state.Note
+	if cfg.given(GivenNote) && cfg.Description != "" {
+		state.Note = cfg.Description
+	}
+	next.State = &state
+
+	var changes []string
+	add := func(field, old, new string) {
+		if old != new {
+			changes = append(changes, fmt.Sprintf("%s: %s → %s", field, orNone(old), orNone(new)))
+		}
+	}
+	// The trigger as the operator wrote it (the server compiles cron into calendars, so the spec
+	// it returns is not comparable with a new one); a schedule made elsewhere has no such memo.
+	if act.Trigger != "" || !cfg.given(GivenTrigger) {
+		add("trigger", act.Trigger, triggerText)
+	} else {
+		add("trigger", specText(&curSpec), triggerText)
+	}
+	add("jitter", durationText(curSpec.Jitter), durationText(newSpec.Jitter))
+	add("tasks", joinTasks(act.Tasks), joinTasks(want.Tasks))
+	add("settings digest", short(act.SettingsDigest), short(SettingsDigest(want.Settings)))
+	add("max in flight", fmt.Sprint(act.MaxInFlight), fmt.Sprint(want.MaxInFlight))
+	add("description", act.Description, want.Description)
+	add("note", curNote, state.Note)
+	add("task queue", act.TaskQueue, want.TaskQueue)
+	add("run timeout", durationText(act.RunTimeout), durationText(want.RunTimeout))
+	add("overlap", overlapName(curPol.Overlap), overlapName(newPol.Overlap))
+	add("catchup window", durationText(curPol.CatchupWindow), durationText(newPol.CatchupWindow))
+	add("pause on failure", fmt.Sprint(curPol.PauseOnFailure), fmt.Sprint(newPol.PauseOnFailure))
+	return &next, changes
 }
 
 func isAlreadyExists(err error) bool {
@@ -202,35 +332,6 @@ func notFound(id string, err error) error {
 		return fmt.Errorf("schedule %q not found: list them with `starter schedule list` or create it with `starter schedule apply --id %s`", id, id)
 	}
 	return err
-}
-
-// diffSchedule compares the schedule as it is with what cfg asks for, field by field.
-func diffSchedule(d client.ScheduleDescription, cfg ScheduleConfig, spec client.ScheduleSpec) []string {
-	var changes []string
-	add := func(field, old, new string) {
-		if old != new {
-			changes = append(changes, fmt.Sprintf("%s: %s → %s", field, orNone(old), orNone(new)))
-		}
-	}
-	cur := describeAction(d)
-	add("trigger", cur.Trigger, cfg.Trigger.String())
-	add("tasks", joinTasks(cur.Tasks), joinTasks(cfg.Tasks))
-	add("settings digest", short(cur.SettingsDigest), short(SettingsDigest(cfg.Settings)))
-	add("max in flight", fmt.Sprint(cur.MaxInFlight), fmt.Sprint(cfg.MaxInFlight))
-	add("description", cur.Description, cfg.Description)
-	add("task queue", cur.TaskQueue, cfg.TaskQueue)
-	add("run timeout", durationText(cur.RunTimeout), durationText(cfg.RunTimeout))
-	if s := d.Schedule.Spec; s != nil {
-		add("jitter", durationText(s.Jitter), durationText(spec.Jitter))
-	}
-	if p := d.Schedule.Policy; p != nil {
-		add("overlap", overlapName(p.Overlap), overlapName(cfg.Overlap))
-		if cfg.CatchupWindow != 0 {
-			add("catchup window", durationText(p.CatchupWindow), durationText(cfg.CatchupWindow))
-		}
-		add("pause on failure", fmt.Sprint(p.PauseOnFailure), fmt.Sprint(cfg.PauseOnFailure))
-	}
-	return changes
 }
 
 func orNone(s string) string {
@@ -298,7 +399,7 @@ func decodeAny(v any, out any) error {
 	case nil:
 		return errors.New("absent")
 	case *commonpb.Payload:
-		return converter.GetDefaultDataConverter().FromPayload(p, out)
+		return describedPayloadConverter().FromPayload(p, out)
 	default:
 		b, err := json.Marshal(p)
 		if err != nil {

@@ -51,7 +51,8 @@ func scheduleCommand(env *Env) *cli.Command {
 			},
 			{
 				Name: "pause", Usage: "pause a schedule (its runs stop until approved again)", ArgsUsage: "ID",
-				Flags: []cli.Flag{&cli.StringFlag{Name: "note", Usage: "why it is paused (required; shown in describe and the Web UI)"}},
+				Description: "EXAMPLES:\n   starter schedule pause orders --note \"CB maintenance\"",
+				Flags:       []cli.Flag{&cli.StringFlag{Name: "note", Usage: "why it is paused (required; shown in describe and the Web UI)"}},
 				Action: handleAction(env, "pause", func(c *cli.Context, h client.ScheduleHandle) (string, error) {
 					note := strings.TrimSpace(c.String("note"))
 					if note == "" {
@@ -68,6 +69,7 @@ func scheduleCommand(env *Env) *cli.Command {
 			},
 			{
 				Name: "backfill", Usage: "take the runs a schedule would have taken between two times, now", ArgsUsage: "ID",
+				Description: "EXAMPLES:\n   starter schedule backfill orders --start 2026-01-02T08:00:00Z --end 2026-01-02T12:00:00Z",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "start", Usage: "start of the range (RFC 3339, e.g. 2026-01-02T08:00:00Z)"},
 					&cli.StringFlag{Name: "end", Usage: "end of the range (RFC 3339)"},
@@ -83,7 +85,8 @@ func scheduleCommand(env *Env) *cli.Command {
 			},
 			{
 				Name: "delete", Usage: "delete a schedule (its past runs stay in history)", ArgsUsage: "ID",
-				Flags: []cli.Flag{&cli.BoolFlag{Name: "yes", Usage: "confirm the deletion (required)"}},
+				Description: "EXAMPLES:\n   starter schedule delete orders --yes",
+				Flags:       []cli.Flag{&cli.BoolFlag{Name: "yes", Usage: "confirm the deletion (required)"}},
 				Action: handleAction(env, "delete", func(c *cli.Context, h client.ScheduleHandle) (string, error) {
 					if !c.Bool("yes") {
 						return "", usageErrorf("schedule delete: add --yes to confirm deleting schedule %s (to stop it for a while, use `starter schedule pause` instead)", h.GetID())
@@ -121,6 +124,11 @@ func scheduleApplyCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:  "apply",
 		Usage: "create a schedule, or update it in place, from a settings file (validated first); prints what changed",
+		Description: "An update changes only what the flags name (plus the trigger, settings and tasks, which every apply\n" +
+			"carries) and keeps every other property; it never changes the schedule's approval.\n\n" +
+			"EXAMPLES:\n" +
+			"   starter schedule apply --id orders --settings deploy/settings.sandbox.yaml --tasks orders,shipments --every 15m --paused --note \"orders and shipments\"\n" +
+			"   starter schedule apply --id orders --settings deploy/settings.sandbox.yaml --tasks orders,shipments --every 15m --jitter 30s --dry-run",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "id", Usage: "schedule ID (required)"},
 			&cli.StringFlag{Name: "settings", Usage: "connector settings file (YAML; required)"},
@@ -136,6 +144,7 @@ func scheduleApplyCommand(env *Env) *cli.Command {
 			&cli.BoolFlag{Name: "pause-on-failure", Usage: "pause the schedule when a run fails"},
 			&cli.DurationFlag{Name: "run-timeout", Usage: "bound one run (0 = none)"},
 			&cli.IntFlag{Name: "max-in-flight", Usage: "ImportOrder children running at once per run (0 = the workflow's default)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print what would be created or changed, and change nothing"},
 		},
 		Action: func(c *cli.Context) error {
 			cfg, err := scheduleConfigFromFlags(c)
@@ -143,7 +152,7 @@ func scheduleApplyCommand(env *Env) *cli.Command {
 				return err
 			}
 			return withClient(env, c, func(cl client.Client) error {
-				res, err := Apply(c.Context, cl.ScheduleClient(), cfg)
+				res, err := Apply(c.Context, cl.ScheduleClient(), cfg, c.Bool("dry-run"))
 				if err != nil {
 					return err
 				}
@@ -166,6 +175,17 @@ func scheduleConfigFromFlags(c *cli.Context) (ScheduleConfig, error) {
 		MaxInFlight:    c.Int("max-in-flight"),
 		TaskQueue:      c.String(flagTaskQueue),
 		Trigger:        Trigger{Cron: c.StringSlice("cron"), Calendars: c.StringSlice("calendar")},
+		Given: map[string]bool{
+			GivenTrigger:        c.IsSet("every") || c.IsSet("cron") || c.IsSet("calendar"),
+			GivenJitter:         c.IsSet("jitter"),
+			GivenOverlap:        c.IsSet("overlap"),
+			GivenCatchupWindow:  c.IsSet("catchup-window"),
+			GivenPauseOnFailure: c.IsSet("pause-on-failure"),
+			GivenRunTimeout:     c.IsSet("run-timeout"),
+			GivenMaxInFlight:    c.IsSet("max-in-flight"),
+			GivenNote:           c.IsSet("note"),
+			GivenTaskQueue:      isSetAnywhere(c, flagTaskQueue),
+		},
 	}
 	if cfg.ID == "" {
 		return cfg, usageErrorf("schedule apply: --id is required (the schedule's name, e.g. --id orders-every-minute)")
@@ -214,18 +234,35 @@ func loadSettings(path string) (settings.Settings, error) {
 	return s, nil
 }
 
+// isSetAnywhere reports whether flag name was set on this command or any parent (or by its
+// environment variable).
+func isSetAnywhere(c *cli.Context, name string) bool {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return true
+		}
+	}
+	return false
+}
+
 func printApply(w io.Writer, res ApplyResult) {
 	state := "approved: it runs on its trigger"
 	if res.Paused {
 		state = fmt.Sprintf("paused: not yet approved — approve it with `starter schedule approve %s`", res.ID)
 	}
+	created, updated, unchanged := "created", "updated", "unchanged"
+	if res.DryRun {
+		created, updated, unchanged = "dry run: would create", "dry run: would update", "dry run: nothing to change in"
+	}
 	switch {
 	case res.Created:
-		fmt.Fprintf(w, "created schedule %s (%s)\n", res.ID, state)
+		fmt.Fprintf(w, "%s schedule %s (%s)\n", created, res.ID, state)
+	case len(res.Changes) == 0 && res.DryRun:
+		fmt.Fprintf(w, "%s schedule %s (%s)\n", unchanged, res.ID, state)
 	case len(res.Changes) == 0:
-		fmt.Fprintf(w, "schedule %s unchanged (%s)\n", res.ID, state)
+		fmt.Fprintf(w, "schedule %s %s (%s)\n", res.ID, unchanged, state)
 	default:
-		fmt.Fprintf(w, "updated schedule %s in place (%s):\n", res.ID, state)
+		fmt.Fprintf(w, "%s schedule %s in place (%s):\n", updated, res.ID, state)
 		for _, ch := range res.Changes {
 			fmt.Fprintf(w, "  %s\n", ch)
 		}

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 
 	"github.com/urfave/cli/v2"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/connectedbusiness"
@@ -173,6 +176,83 @@ func newWebService(_ context.Context, cfg config.CB) (connectedbusiness.Service,
 	return connectedbusiness.NewWebService(connectedbusiness.Config{BaseURL: cfg.BaseURL, UserCode: cfg.UserCode, Password: cfg.Password.Reveal()})
 }
 
+// checkUser picks the CB user `settings check --against-cb` signs in as: the CB_CHECK_* user when
+// set; otherwise the worker's CB_* user, after saying that this takes over its session, and only
+// with --yes when a worker appears to run on it (one polls the task queue) or that cannot be told.
+func checkUser(c *cli.Context, env *Env) (config.CB, error) {
+	var chk config.CBCheck
+	if err := config.Load(c.Context, &chk); err != nil {
+		return config.CB{}, &UsageError{msg: err.Error()}
+	}
+	if chk.Set() {
+		var base struct {
+			BaseURL string `env:"CB_BASE_URL"`
+		}
+		if err := config.Load(c.Context, &base); err != nil {
+			return config.CB{}, &UsageError{msg: err.Error()}
+		}
+		cbc := config.CB(chk)
+		if cbc.BaseURL == "" {
+			cbc.BaseURL = base.BaseURL
+		}
+		if cbc.BaseURL == "" {
+			return cbc, usageErrorf("settings check: set CB_CHECK_BASE_URL or CB_BASE_URL to the CB webservice root")
+		}
+		fmt.Fprintf(env.stderr(), "settings check: signing in to CB as %s (CB_CHECK_USER_CODE), not the worker's user\n", cbc.UserCode)
+		return cbc, nil
+	}
+	var cbc config.CB
+	if err := config.Load(c.Context, &cbc); err != nil {
+		return cbc, &UsageError{msg: err.Error()}
+	}
+	fmt.Fprintf(env.stderr(), "settings check: signing in to CB as %s takes over that user's CB session (CB allows one per user);\n"+
+		"  a worker running as %s is signed out and signs in again on its next call. Set CB_CHECK_USER_CODE and\n"+
+		"  CB_CHECK_PASSWORD to check as a separate user instead.\n", cbc.UserCode, cbc.UserCode)
+	if c.Bool("yes") {
+		return cbc, nil
+	}
+	tq := taskQueueOf(c)
+	pollers, err := workerPollers(c, env, tq)
+	switch {
+	case err != nil:
+		return cbc, usageErrorf("settings check: cannot tell whether a worker runs as CB user %s (%v): add --yes to sign in anyway, or set CB_CHECK_USER_CODE", cbc.UserCode, err)
+	case pollers > 0:
+		return cbc, usageErrorf("settings check: %d worker(s) poll task queue %s and probably run as CB user %s: add --yes to take over their CB session for the check, or set CB_CHECK_USER_CODE", pollers, tq, cbc.UserCode)
+	}
+	return cbc, nil
+}
+
+// taskQueueOf is the --task-queue of c or its parents.
+func taskQueueOf(c *cli.Context) string {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(flagTaskQueue) {
+			return cc.String(flagTaskQueue)
+		}
+	}
+	return c.String(flagTaskQueue)
+}
+
+// workerPollers counts the workers polling the task queue for activities (where CB calls run).
+func workerPollers(c *cli.Context, env *Env, taskQueue string) (int, error) {
+	n := 0
+	err := withClient(env, c, func(cl client.Client) error {
+		ctx, cancel := context.WithTimeout(c.Context, 10*time.Second)
+		defer cancel()
+		resp, err := cl.DescribeTaskQueue(ctx, taskQueue, enumspb.TASK_QUEUE_TYPE_ACTIVITY)
+		if err != nil {
+			return fmt.Errorf("describe task queue %s: %w", taskQueue, err)
+		}
+		for _, p := range resp.GetPollers() {
+			// Pollers seen in the last few minutes count: a stopped worker drops out of the list.
+			if p.GetLastAccessTime() == nil || time.Since(p.GetLastAccessTime().AsTime()) < 5*time.Minute {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
 // SettingsReport is what `settings check` reports.
 type SettingsReport struct {
 	File           string                `json:"file"`
@@ -190,7 +270,19 @@ func settingsCommand(env *Env) *cli.Command {
 			Name:      "check",
 			Usage:     "validate a settings file; with --against-cb also check every CB code it names exists",
 			ArgsUsage: "FILE",
-			Flags:     []cli.Flag{&cli.StringFlag{Name: "settings", Usage: "the settings file (or give it as the argument)"}, &cli.BoolFlag{Name: "against-cb", Usage: "also ask CB (CB_BASE_URL, CB_USER_CODE, CB_PASSWORD from the environment)"}},
+			Description: "CB allows one session per user. --against-cb signs in as CB_USER_CODE, taking over the\n" +
+				"session of a worker running on that user (it signs in again, forcing the check out, on its next\n" +
+				"call); so when a worker polls the task queue, or Temporal cannot be asked, the check refuses\n" +
+				"unless --yes is given. With CB_CHECK_USER_CODE and CB_CHECK_PASSWORD (and optionally\n" +
+				"CB_CHECK_BASE_URL) set, it signs in as that separate user instead and never needs --yes.\n\n" +
+				"EXAMPLES:\n" +
+				"   starter settings check deploy/settings.sandbox.yaml\n" +
+				"   starter settings check deploy/settings.sandbox.yaml --against-cb --yes",
+			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "settings", Usage: "the settings file (or give it as the argument)"},
+				&cli.BoolFlag{Name: "against-cb", Usage: "also ask CB (CB_BASE_URL, CB_USER_CODE, CB_PASSWORD, or CB_CHECK_* for a separate user)"},
+				&cli.BoolFlag{Name: "yes", Usage: "with --against-cb as the worker's CB user: go ahead although it takes over that user's CB session"},
+			},
 			Action: func(c *cli.Context) error {
 				path := c.String("settings")
 				if path == "" || c.NArg() > 0 {
@@ -211,9 +303,9 @@ func settingsCommand(env *Env) *cli.Command {
 					rep.SettingsDigest = SettingsDigest(s)
 				}
 				if err == nil && c.Bool("against-cb") {
-					var cbc config.CB
-					if err := config.Load(c.Context, &cbc); err != nil {
-						return &UsageError{msg: err.Error()}
+					cbc, err := checkUser(c, env)
+					if err != nil {
+						return err
 					}
 					newCB := env.NewCB
 					if newCB == nil {
@@ -224,6 +316,12 @@ func settingsCommand(env *Env) *cli.Command {
 						return fmt.Errorf("connect to CB at %s: %w", cbc.BaseURL, err)
 					}
 					probs, err := CheckAgainstCB(c.Context, svc, s)
+					// Leave no session behind: the worker's next call then signs in without forcing.
+					sctx, cancel := context.WithTimeout(context.WithoutCancel(c.Context), 10*time.Second)
+					if serr := svc.SignOut(sctx); serr != nil {
+						fmt.Fprintf(env.stderr(), "settings check: could not sign out of CB (%v); the worker's next sign-in forces this session out\n", serr)
+					}
+					cancel()
 					if err != nil {
 						return err
 					}
@@ -246,8 +344,12 @@ func settingsCommand(env *Env) *cli.Command {
 				}); err != nil {
 					return err
 				}
-				if !rep.Valid {
-					return cli.Exit("", 1)
+				switch {
+				case !rep.Valid && rep.CheckedAgainst == "":
+					// The file itself is invalid: a configuration error, as in every other command.
+					return &UsageError{}
+				case !rep.Valid:
+					return cli.Exit("", 1) // CB lacks codes the settings name
 				}
 				return nil
 			},

@@ -17,6 +17,7 @@ import (
 type fakeCB struct {
 	connectedbusiness.Service
 	templateCalls int
+	signOuts      int
 }
 
 func (fakeCB) ShippingMethods(context.Context) ([]connectedbusiness.ShippingMethod, error) {
@@ -34,6 +35,8 @@ func (fakeCB) Sources(context.Context) ([]connectedbusiness.Source, error) {
 func (fakeCB) WebSites(context.Context) ([]connectedbusiness.WebSite, error) {
 	return []connectedbusiness.WebSite{{Code: "SHOP"}}, nil
 }
+func (f *fakeCB) SignOut(context.Context) error { f.signOuts++; return nil }
+
 func (f *fakeCB) CustomerClassTemplates(_ context.Context, bt connectedbusiness.BusinessType, _ string) ([]connectedbusiness.ClassTemplate, error) {
 	f.templateCalls++
 	return []connectedbusiness.ClassTemplate{{BusinessType: bt, ClassCode: "RETAIL-US"}}, nil
@@ -102,7 +105,7 @@ func TestSettingsCheck(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("json: %v %s", err, out)
 	}
-	if code != 1 || rep.Valid || len(rep.Problems) < 2 {
+	if code != 2 || rep.Valid || len(rep.Problems) < 2 {
 		t.Errorf("invalid file: exit %d, report %+v (want every problem listed)", code, rep)
 	}
 	if _, code, msg := runSettingsCheck(t, command.Env{}, "testdata/settings-badkey.yaml"); code != 2 || !strings.Contains(msg, "wharehouse") {
@@ -118,11 +121,21 @@ func TestSettingsCheckAgainstCB(t *testing.T) {
 	t.Setenv("CB_USER_CODE", "sandbox")
 	t.Setenv("CB_PASSWORD", "do-not-print-me")
 	var gotCfg config.CB
+	cb := &fakeCB{}
 	env := command.Env{NewCB: func(_ context.Context, cfg config.CB) (connectedbusiness.Service, error) {
 		gotCfg = cfg
-		return &fakeCB{}, nil
+		return cb, nil
 	}}
-	out, code, msg := runSettingsCheck(t, env, "--against-cb", "testdata/settings.yaml")
+	// Without --yes, and with no Temporal to ask whether a worker runs as that user: refused
+	// before signing in, with the warning and the way out.
+	_, code, msg := runSettingsCheck(t, env, "--address", "127.0.0.1:1", "--against-cb", "testdata/settings.yaml")
+	if code != 2 || gotCfg.UserCode != "" || !strings.Contains(msg, "takes over that user's CB session") || !strings.Contains(msg, "--yes") {
+		t.Errorf("without --yes: exit %d, signed in as %q: %s", code, gotCfg.UserCode, msg)
+	}
+	out, code, msg := runSettingsCheck(t, env, "--against-cb", "testdata/settings.yaml", "--yes")
+	if cb.signOuts != 1 {
+		t.Errorf("the check did not sign out of CB (%d sign-outs)", cb.signOuts)
+	}
 	if gotCfg.UserCode != "sandbox" || gotCfg.Password.Reveal() != "do-not-print-me" {
 		t.Errorf("CB config not passed: %+v", gotCfg)
 	}
@@ -134,7 +147,18 @@ func TestSettingsCheckAgainstCB(t *testing.T) {
 		t.Errorf("exit %d: %s %s", code, out, msg)
 	}
 	t.Setenv("CB_USER_CODE", "")
-	if _, code, msg := runSettingsCheck(t, env, "--against-cb", "testdata/settings.yaml"); code != 2 || !strings.Contains(msg, "CB_USER_CODE") {
+	if _, code, msg := runSettingsCheck(t, env, "--against-cb", "--yes", "testdata/settings.yaml"); code != 2 || !strings.Contains(msg, "CB_USER_CODE") {
 		t.Errorf("missing CB_USER_CODE: exit %d %s", code, msg)
+	}
+	// A separate check user: used without --yes and without asking Temporal.
+	t.Setenv("CB_CHECK_USER_CODE", "checker")
+	t.Setenv("CB_CHECK_PASSWORD", "also-secret")
+	_, code, msg = runSettingsCheck(t, env, "--address", "127.0.0.1:1", "--against-cb", "testdata/settings.yaml")
+	if code != 0 || gotCfg.UserCode != "checker" || gotCfg.BaseURL != "http://127.0.0.1:1/" || strings.Contains(msg, "also-secret") {
+		t.Errorf("CB_CHECK user: exit %d, config %+v: %s", code, gotCfg, msg)
+	}
+	t.Setenv("CB_CHECK_PASSWORD", "")
+	if _, code, msg := runSettingsCheck(t, env, "--against-cb", "testdata/settings.yaml"); code != 2 || !strings.Contains(msg, "CB_CHECK_PASSWORD") {
+		t.Errorf("CB_CHECK_USER_CODE without a password: exit %d %s", code, msg)
 	}
 }

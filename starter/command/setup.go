@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -54,9 +55,19 @@ func Setup(ctx context.Context, c client.Client, namespace string) (SetupResult,
 func setupCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:  "setup",
-		Usage: "register the custom search attributes in the namespace (idempotent)",
+		Usage: "register the namespace when the server lacks it, and the custom search attributes in it (idempotent)",
+		Flags: []cli.Flag{
+			&cli.DurationFlag{Name: "retention", Value: DefaultRetention, Usage: "how long a namespace registered by setup keeps closed workflows"},
+		},
 		Action: func(c *cli.Context) error {
 			return withClient(env, c, func(cl client.Client) error {
+				registered, err := EnsureNamespace(c.Context, cl, c.String(flagNamespace), c.Duration("retention"), time.Minute)
+				if err != nil {
+					return err
+				}
+				if registered {
+					fmt.Fprintf(env.stderr(), "registered namespace %s (retention %s)\n", c.String(flagNamespace), c.Duration("retention"))
+				}
 				res, err := Setup(c.Context, cl, c.String(flagNamespace))
 				if err != nil {
 					return err

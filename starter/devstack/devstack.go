@@ -31,6 +31,8 @@ type Options struct {
 	UIPort       int
 	// CartRoverAddr and CBAddr are the simulators' addresses; MetricsAddr the worker's /metrics.
 	CartRoverAddr, CBAddr, MetricsAddr string
+	// CodecAddr is where the codec server the Web UI decodes payloads through listens.
+	CodecAddr string
 	// SeedOrders is the backlog the CartRover simulator starts with (first start only).
 	SeedOrders int
 	// OrdersPerMinute is how many new orders arrive each minute.
@@ -54,6 +56,7 @@ func DefaultOptions() Options {
 		CartRoverAddr:   sandbox.DefaultCartRoverAddr,
 		CBAddr:          sandbox.DefaultCBAddr,
 		MetricsAddr:     "127.0.0.1:9464",
+		CodecAddr:       "127.0.0.1:8234",
 		SeedOrders:      50,
 		OrdersPerMinute: 2,
 		ShipAfter:       90 * time.Second,
@@ -77,6 +80,7 @@ func preflight(o Options) error {
 		{"CartRover simulator", o.CartRoverAddr},
 		{"CB simulator", o.CBAddr},
 		{"worker metrics", o.MetricsAddr},
+		{"codec server", o.CodecAddr},
 	}
 	for _, p := range ports {
 		l, err := net.Listen("tcp", p.addr)

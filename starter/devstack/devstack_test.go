@@ -52,6 +52,7 @@ func testOptions(t *testing.T, stateDir string, out *syncWriter) devstack.Option
 	o.StateDir = stateDir
 	o.SettingsFile = filepath.Join(root, "deploy", "settings.sandbox.yaml")
 	o.TemporalAddr, o.CartRoverAddr, o.CBAddr, o.MetricsAddr = freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	o.CodecAddr = freeAddr(t)
 	if o.UIPort, err = strconv.Atoi(uiPort); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestMakeRunImportsOrdersAndStopsEverything(t *testing.T) {
 	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Errorf("the dev server (pid %d) is still running after Close (kill -0: %v)", pid, err)
 	}
-	for _, addr := range []string{o.TemporalAddr, o.CartRoverAddr, o.CBAddr, o.MetricsAddr} {
+	for _, addr := range []string{o.TemporalAddr, o.CartRoverAddr, o.CBAddr, o.MetricsAddr, o.CodecAddr} {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			t.Errorf("%s is still in use after Close: %v", addr, err)

@@ -47,6 +47,10 @@ type Stack struct {
 	Sandbox *sandbox.Sandbox
 	// TemporalPID is the dev server's process ID (its process group is stopped on Close).
 	TemporalPID int
+	// PayloadKeysFile is the payload keyring the worker, the starter and the codec server use.
+	PayloadKeysFile string
+	// CodecURL is the codec server's base URL; CodecToken the bearer token it requires.
+	CodecURL, CodecToken string
 
 	opts       Options
 	dev        *devServer
@@ -54,6 +58,8 @@ type Stack struct {
 	simsDone   chan struct{}
 	stopWorker context.CancelFunc
 	workerDone chan error
+	stopCodec  context.CancelFunc
+	codecDone  chan error
 	logs       []*os.File
 }
 
@@ -75,11 +81,17 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	say := func(format string, args ...any) { fmt.Fprintf(o.Out, "make run: "+format+"\n", args...) }
 
 	say("starting the Temporal dev server (Web UI on http://127.0.0.1:%d, data in %s)", o.UIPort, filepath.Join(o.StateDir, "temporal.db"))
+	if s.PayloadKeysFile, s.CodecToken, err = devSecrets(o.StateDir); err != nil {
+		return nil, fmt.Errorf("make the dev payload key and codec token in %s: %w", o.StateDir, err)
+	}
+	if err := s.startCodecServer(ctx); err != nil {
+		return nil, err
+	}
 	tlog, err := s.openLog("temporal")
 	if err != nil {
 		return nil, err
 	}
-	if s.dev, err = startDevServer(ctx, o, tlog); err != nil {
+	if s.dev, err = startDevServer(ctx, o, tlog, s.UICodecEndpoint()); err != nil {
 		return nil, err
 	}
 	s.TemporalPID = s.dev.pid()
@@ -167,6 +179,8 @@ func (s *Stack) startWorker(ctx context.Context) error {
 		"CB_PASSWORD":        sandboxCBPassword,
 		"METRICS_ADDR":       o.MetricsAddr,
 		"OTEL_SDK_DISABLED":  "true",
+
+		"PAYLOAD_ENCRYPTION_KEYS_FILE": s.PayloadKeysFile,
 	}
 	cfg, err := config.LoadWorkerFrom(ctx, envconfig.MapLookuper(env))
 	if err != nil {
@@ -198,7 +212,8 @@ func (s *Stack) startWorker(ctx context.Context) error {
 // starter runs one starter command against this stack's dev server, as an operator would.
 func (s *Stack) starter(ctx context.Context, args ...string) error {
 	var out strings.Builder
-	full := append([]string{"starter", "--address", s.opts.TemporalAddr, "--ui-url", fmt.Sprintf("http://127.0.0.1:%d", s.opts.UIPort)}, args...)
+	full := append([]string{"starter", "--address", s.opts.TemporalAddr, "--ui-url", fmt.Sprintf("http://127.0.0.1:%d", s.opts.UIPort),
+		"--payload-keys-file", s.PayloadKeysFile}, args...)
 	err := command.Run(ctx, full, command.Env{Stdout: &out, Stderr: &out})
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, out.String())
@@ -216,17 +231,19 @@ func (s *Stack) banner() {
   CB sandbox        %s  (user code %s, password %s)
   Worker metrics    http://%s/metrics
   State and logs    %s  (make run again resumes; make clean forgets)
+  Codec server      %s  (payloads are encrypted; the Web UI decodes through it)
 
   Next steps, in another terminal:
+    export PAYLOAD_ENCRYPTION_KEYS_FILE=%s   the starter needs the payload keys
     ./bin/starter status                          last runs of every schedule and their figures
     ./bin/starter orders list --outcome held      orders waiting for a human, with the reason
     fix the mapping in %s, then
-    ./bin/starter schedule apply --id sandbox-orders --settings %[11]s --tasks orders,shipments --every 1m
+    ./bin/starter schedule apply --id sandbox-orders --settings %[13]s --tasks orders,shipments --every 1m
                                                   the next run imports the fixed orders
 
   Press Ctrl-C to stop everything.
 `, o.UIPort, o.UIPort, s.Sandbox.CartRoverURL, sandboxAPIUser, sandboxAPIKey, s.Sandbox.CBURL, sandboxCBUser, sandboxCBPassword,
-		o.MetricsAddr, o.StateDir, filepath.Join(o.StateDir, "settings.yaml"))
+		o.MetricsAddr, o.StateDir, s.CodecURL, s.PayloadKeysFile, filepath.Join(o.StateDir, "settings.yaml"))
 }
 
 // Close stops the worker, then the simulators (saving their state), then the dev server.
@@ -241,6 +258,12 @@ func (s *Stack) Close() error {
 	if s.stopSims != nil {
 		s.stopSims()
 		<-s.simsDone
+	}
+	if s.stopCodec != nil {
+		s.stopCodec()
+		if err := <-s.codecDone; err != nil {
+			errs = append(errs, fmt.Errorf("codec server: %w", err))
+		}
 	}
 	if s.dev != nil {
 		if err := s.dev.stop(15 * time.Second); err != nil {

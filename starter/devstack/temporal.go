@@ -25,7 +25,7 @@ type devServer struct {
 
 // startDevServer starts `temporal server start-dev` with a file-backed database and the Web UI, in a
 // process group of its own so that stopping it stops everything it started, and waits until it answers.
-func startDevServer(ctx context.Context, o Options, logFile *os.File) (*devServer, error) {
+func startDevServer(ctx context.Context, o Options, logFile *os.File, uiCodecEndpoint string) (*devServer, error) {
 	host, port, err := splitHostPort(o.TemporalAddr)
 	if err != nil {
 		return nil, err
@@ -34,6 +34,8 @@ func startDevServer(ctx context.Context, o Options, logFile *os.File) (*devServe
 		"server", "start-dev",
 		"--ip", host, "--port", port,
 		"--ui-port", fmt.Sprint(o.UIPort),
+		// The UI decodes the encrypted payloads through the codec server.
+		"--ui-codec-endpoint", uiCodecEndpoint,
 		"--namespace", "default",
 		"--db-filename", filepath.Join(o.StateDir, "temporal.db"),
 		"--log-level", "warn",

@@ -10,7 +10,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/cartrover-cb/ordermanager/config"
+	"github.com/cartrover-cb/ordermanager/notify"
 	"github.com/cartrover-cb/ordermanager/telemetry"
+	"github.com/cartrover-cb/ordermanager/telemetry/runmetrics"
 )
 
 // ServiceName names the worker in logs, traces and metrics unless OTEL_SERVICE_NAME says otherwise.
@@ -22,6 +24,8 @@ type RunOptions struct {
 	LogOutput io.Writer
 	// OnReady, if set, is called with the metrics address once both workers poll.
 	OnReady func(metricsAddr string)
+	// HeldInterval is how often the held orders are counted for the metrics (default 30 s).
+	HeldInterval time.Duration
 }
 
 // Run is the worker process: telemetry, one Temporal client, the two workers, /readyz once they
@@ -42,7 +46,7 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 		}
 	}()
 
-	acts, err := NewActivities(cfg.CartRover, cfg.CB)
+	acts, err := NewActivities(cfg.CartRover, cfg.CartRoverRate, cfg.CB)
 	if err != nil {
 		return err
 	}
@@ -53,6 +57,12 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	if copts, err = tel.ClientOptions(copts); err != nil {
 		return err
 	}
+	// Every payload (order data is customer data) is encrypted before it leaves the process.
+	cdc, err := cfg.Codec.Codec()
+	if err != nil {
+		return err
+	}
+	copts = cdc.ClientOptions(copts)
 	c, err := client.DialContext(ctx, copts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s (namespace %s): %w (check TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and credentials)",
@@ -60,11 +70,16 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	}
 	defer c.Close()
 
+	// Notifications: whom and when from the runs' settings, where from the environment.
+	notifier := notify.New(cfg.Notify, log)
+	stopWatching := notifier.WatchDependencies()
+	defer func() { stopWatching(); notifier.Wait() }()
+
 	fatal := make(chan error, 2)
 	ws, err := NewWorkers(c, acts, Options{
-		TaskQueue:                    cfg.TaskQueue.Name,
-		CartRoverActivitiesPerSecond: cfg.CartRover.RatePerSecond,
-		Tuning:                       cfg.Tuning,
+		OnRunEnd:  notifier.RunEnded,
+		TaskQueue: cfg.TaskQueue.Name,
+		Tuning:    cfg.Tuning,
 		OnFatalError: func(err error) {
 			select {
 			case fatal <- err:
@@ -79,10 +94,17 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 		return err
 	}
 	tel.SetReadiness(Ready(c))
+	heldEvery := opts.HeldInterval
+	if heldEvery <= 0 {
+		heldEvery = 30 * time.Second
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go runmetrics.WatchHeldOrders(watchCtx, c, heldEvery, log)
 	log.Info("worker polling",
 		"temporal_address", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace,
-		"task_queue", cfg.TaskQueue.Name, "cartrover_rate_per_second", cfg.CartRover.RatePerSecond,
-		"metrics_addr", tel.Addr())
+		"task_queue", cfg.TaskQueue.Name, "cartrover_rate_burst", cfg.CartRoverRate.Burst, "cartrover_rate_refill", cfg.CartRoverRate.Refill.String(),
+		"metrics_addr", tel.Addr(), "payload_key", cdc.Keyring().Current(), "payload_keys", cdc.Keyring().IDs())
 	if opts.OnReady != nil {
 		opts.OnReady(tel.Addr())
 	}
@@ -96,6 +118,15 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	}
 	tel.SetReadiness(nil)
 	ws.Stop()
+	// Sign out of CB, so the next sign-in as this user (a restart, a settings check) need not
+	// force a session out.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	if err := acts.CB.SignOut(sctx); err != nil {
+		log.Warn("could not sign out of CB; the next sign-in will force this session out", "error", err)
+	} else {
+		log.Info("signed out of CB")
+	}
+	cancel()
 	log.Info("worker stopped")
 	if runErr != nil {
 		return errors.Join(errors.New("worker stopped on a fatal error"), runErr)

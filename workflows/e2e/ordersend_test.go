@@ -334,7 +334,7 @@ func TestOrderSendSurvivesFaultsARestartedWorkerAndTwoRunsAtOnce(t *testing.T) {
 	// Stop the worker in the middle of the runs and start a fresh one on the same queues.
 	waitForProgress(t, s.env.Client, a.GetID(), 20)
 	s.env.Workers.Stop()
-	ws, err := workerapp.NewWorkers(s.env.Client, s.acts, workerapp.Options{TaskQueue: s.env.TaskQueue, CartRoverActivitiesPerSecond: 1000})
+	ws, err := workerapp.NewWorkers(s.env.Client, s.acts, workerapp.Options{TaskQueue: s.env.TaskQueue})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +494,11 @@ func TestRecordReplayHistories(t *testing.T) {
 	}
 	s.settle(t, refs, func(string) bool { return true })
 	write := func(name, id string) {
-		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&historypb.History{Events: history(t, s.env.Client, id)})
+		h := &historypb.History{Events: history(t, s.env.Client, id)}
+		if err := temporaltest.DecodeHistory(h); err != nil { // committed readable, replayable without the test key
+			t.Fatal(err)
+		}
+		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -559,6 +559,9 @@ func TestRecordPickupReplayHistories(t *testing.T) {
 			}
 			h.Events = append(h.Events, e)
 		}
+		if err := temporaltest.DecodeHistory(&h); err != nil { // committed readable, replayable without the test key
+			t.Fatal(err)
+		}
 		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
 		if err != nil {
 			t.Fatal(err)

@@ -81,7 +81,7 @@ func newBenchSandbox(b *testing.B, tuning config.Tuning) *benchSandbox {
 		b.Fatal(err)
 	}
 	env := temporaltest.NewEnv(b, &activities.Activities{CartRover: crc, CB: cbs.Service},
-		temporaltest.WorkerOptions{CartRoverActivitiesPerSecond: 1000, Tuning: tuning})
+		temporaltest.WorkerOptions{Tuning: tuning})
 	return &benchSandbox{cr: sim, scratch: cartroversim.New(cartroversim.Options{Seed: 62, Logger: quiet}), cb: cbs, env: env,
 		settings: st, seq: env.TaskQueue[strings.LastIndex(env.TaskQueue, "-")+1:]}
 }

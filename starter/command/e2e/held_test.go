@@ -63,7 +63,7 @@ func TestAScheduledRunImportsTheSandboxOrdersAndTheStarterFindsTheHeldOnes(t *te
 		t.Fatal("the generator made no order with an unmapped ship code")
 	}
 	acts, err := workerapp.NewActivities(
-		config.CartRover{BaseURL: sb.CartRoverURL, APIUser: "sandbox", APIKey: "sandbox-key"},
+		config.CartRover{BaseURL: sb.CartRoverURL, APIUser: "sandbox", APIKey: "sandbox-key"}, config.CartRoverRate{},
 		config.CB{BaseURL: sb.CBURL, UserCode: "sandbox", Password: "sandbox-password"})
 	if err != nil {
 		t.Fatal(err)

@@ -162,8 +162,10 @@ func TestScheduleLifecycleOnARealDevServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Created || res.Paused || len(res.Changes) != 2 {
-		t.Fatalf("re-apply: %+v (want an in-place update of trigger and settings that keeps the approval)", res)
+	// The note shown in the Web UI was "approved with starter" (approve's); --note sets it again,
+	// and that is a change too.
+	if res.Created || res.Paused || len(res.Changes) != 3 || !slices.Contains(res.Changes, "note: approved with starter → orders hourly") {
+		t.Fatalf("re-apply: %+v (want an in-place update of trigger, settings and note that keeps the approval)", res)
 	}
 	sv = describeJSON(t, ctx, hostPort, tq, id)
 	if sv.ID != id || sv.Trigger != "every 30m0s" || sv.SettingsDigest == firstDigest || len(sv.RecentRuns) != 1 || sv.RecentRuns[0].WorkflowID != run.WorkflowID || sv.Paused {
