@@ -1,6 +1,9 @@
 package workflows
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cartrover-cb/ordermanager/activities"
@@ -10,13 +13,12 @@ import (
 // ship-to. Its workflow ID is the customer key, so at most one runs per customer at a time.
 const CustomerLockName = "CustomerLock"
 
-// CustomerLockWorkflowID is the workflow ID of a customer key (cb-customer:<key>, hashed when the
-// key cannot be part of an ID).
+// CustomerLockWorkflowID is the workflow ID of a customer key: cb-customer:sha256-<hex> of it.
+// The key is an e-mail address, shopper data: workflow IDs are not encrypted by the payload codec,
+// so the ID carries only its hash.
 func CustomerLockWorkflowID(key string) string {
-	if activities.UsableRef(key) {
-		return "cb-customer:" + key
-	}
-	return "cb-customer:sha256-" + activities.Digest(key)
+	sum := sha256.Sum256([]byte(key))
+	return "cb-customer:sha256-" + hex.EncodeToString(sum[:16])
 }
 
 // CustomerLock finds or creates the order's CB customer and a ship-to with its address. Temporal
