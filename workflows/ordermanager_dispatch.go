@@ -109,8 +109,8 @@ func union(a, b []string) []string {
 	return a
 }
 
-// dispatchOptions: one CartRover list call per attempt, on the CartRover task queue (rate capped
-// server-side), then one Update-with-Start per order; a retry resumes from the heartbeat.
+// dispatchOptions: one CartRover list call per attempt (paced by the CartRover client), then one
+// Update-with-Start per order; a retry resumes from the heartbeat.
 func dispatchOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           CartRoverTaskQueue(workflow.GetInfo(ctx).TaskQueueName),
