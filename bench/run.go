@@ -73,9 +73,11 @@ func runProduct(ctx context.Context, e *env, d *devServer, so simOptions, n int,
 			res.took = time.Since(start).Seconds()
 			break
 		}
-		if time.Since(lastNote) > 30*time.Second {
+		if time.Since(lastNote) > e.every {
 			lastNote = time.Now()
-			fmt.Printf("    %d of %d at_wms after %.0f s\n", s.cr.CountByStatus()[cartrover.StatusAtWMS], want, time.Since(start).Seconds())
+			st := s.cr.Stats()
+			fmt.Printf("    %d of %d at_wms after %.0f s (CartRover: %d calls, %d RateLimit)\n",
+				s.cr.CountByStatus()[cartrover.StatusAtWMS], want, time.Since(start).Seconds(), st.Total, st.RateLimited)
 		}
 		if time.Now().After(deadline) {
 			res.imported = s.cr.CountByStatus()[cartrover.StatusAtWMS]
@@ -265,6 +267,7 @@ type env struct {
 	workerBin string
 	settings  settings.Settings
 	seq       int
+	every     time.Duration // progress lines
 }
 
 // timeout bounds one product scenario: generous against the bucket's bound for n orders.
