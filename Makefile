@@ -16,7 +16,7 @@ STATICCHECK_VERSION   := v0.6.1
 WORKFLOWCHECK_VERSION := v0.6.0
 TEST_TIMEOUT  ?= 15m
 BENCHFLAGS    ?= -benchtime=1x
-# BENCH_SCALE shrinks the product bench's sizes (1 = the goals' sizes, about 25 minutes).
+# BENCH_SCALE shrinks the product bench's sizes (1 = the goals' sizes, about 30 minutes on a busy 2-core machine).
 BENCH_SCALE   ?= 1
 # The binaries: every directory among these that holds a main.go.
 MAINS         := $(foreach d,worker starter,$(if $(wildcard $(d)/main.go),$(d)))
@@ -42,7 +42,7 @@ temporal: ## build the pinned Temporal CLI (dev server) into ./bin (several minu
 test: temporal ## run every test, end-to-end ones against a real dev server
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-bench: temporal ## measure the product against its limits (about 25 min; BENCH_SCALE=0.25 for a quick look), then the micro-benchmarks
+bench: temporal ## measure the product against its limits (about 30 min; BENCH_SCALE=0.25 for a quick look), then the micro-benchmarks
 	$(GO) run ./bench -scale $(BENCH_SCALE)
 	$(GO) test -p 1 -run '^$$' -bench . $(BENCHFLAGS) -timeout $(TEST_TIMEOUT) ./...
 

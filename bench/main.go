@@ -78,7 +78,7 @@ func run(ctx context.Context, scale float64, only string, every time.Duration) (
 		est += 60 + 60 + float64(n3)/5/1.4 + float64(raw)/5/3.4
 	}
 	if want["4"] {
-		est += float64(n4)/20 + 30
+		est += float64(n4)/8 + 60
 	}
 	if want["5"] {
 		est += 60
