@@ -141,12 +141,18 @@ type workerProc struct {
 	done chan error
 }
 
-// startWorkers starts n worker processes of the built binary on the task queue.
-func startWorkers(bin string, d *devServer, s *sims, taskQueue string, n int) ([]*workerProc, error) {
+// startWorkers starts n worker processes of the built binary on the task queue. Without the
+// limit the workers are told CartRover's bucket is practically endless (the pacer never spends
+// more than the bucket it is configured with).
+func startWorkers(bin string, d *devServer, s *sims, so simOptions, taskQueue string, n int) ([]*workerProc, error) {
 	var out []*workerProc
 	for i := range n {
 		cmd := exec.Command(bin)
-		cmd.Env = append(os.Environ(),
+		cmd.Env = os.Environ()
+		if !so.limit {
+			cmd.Env = append(cmd.Env, "CARTROVER_RATE_BURST=1000000", "CARTROVER_RATE_REFILL=1us")
+		}
+		cmd.Env = append(cmd.Env,
 			"TEMPORAL_ADDRESS="+d.hostPort, "TEMPORAL_NAMESPACE=default", "TASK_QUEUE="+taskQueue,
 			"CARTROVER_BASE_URL="+s.crURL, "CARTROVER_API_USER="+cartroversim.DefaultAPIUser, "CARTROVER_API_KEY="+cartroversim.DefaultAPIKey,
 			"CB_BASE_URL="+s.cbURL, "CB_USER_CODE="+cbsim.DefaultUserCode, "CB_PASSWORD="+cbsim.DefaultPassword,
