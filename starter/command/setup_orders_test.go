@@ -25,6 +25,7 @@ import (
 
 func TestSetupRegistersOnlyTheMissingSearchAttributes(t *testing.T) {
 	f := newFixture(t)
+	expectNamespace(t, f.client)
 	op := operatorservicemock.NewMockOperatorServiceClient(gomock.NewController(t))
 	f.client.On("OperatorService").Return(op)
 	op.EXPECT().ListSearchAttributes(gomock.Any(), gomock.Any()).Return(&operatorservice.ListSearchAttributesResponse{
@@ -52,6 +53,7 @@ func TestSetupRegistersOnlyTheMissingSearchAttributes(t *testing.T) {
 
 func TestSetupRefusesASearchAttributeOfTheWrongType(t *testing.T) {
 	f := newFixture(t)
+	expectNamespace(t, f.client)
 	op := operatorservicemock.NewMockOperatorServiceClient(gomock.NewController(t))
 	f.client.On("OperatorService").Return(op)
 	op.EXPECT().ListSearchAttributes(gomock.Any(), gomock.Any()).Return(&operatorservice.ListSearchAttributesResponse{
