@@ -26,6 +26,7 @@ import (
 
 func TestSetupRegistersOnlyTheMissingSearchAttributes(t *testing.T) {
 	f := newFixture(t)
+	expectNamespace(t, f.client)
 	op := operatorservicemock.NewMockOperatorServiceClient(gomock.NewController(t))
 	f.client.On("OperatorService").Return(op)
 	namespaceExists(t, f)
@@ -54,6 +55,7 @@ func TestSetupRegistersOnlyTheMissingSearchAttributes(t *testing.T) {
 
 func TestSetupRefusesASearchAttributeOfTheWrongType(t *testing.T) {
 	f := newFixture(t)
+	expectNamespace(t, f.client)
 	op := operatorservicemock.NewMockOperatorServiceClient(gomock.NewController(t))
 	f.client.On("OperatorService").Return(op)
 	namespaceExists(t, f)
