@@ -349,7 +349,7 @@ func TestShipmentsContract(t *testing.T) {
 }
 
 func TestWarehouseShipsByItself(t *testing.T) {
-	sim, ws := newPair(t, cbsim.Options{ShipAfter: 20 * time.Millisecond}, 5*time.Second)
+	sim, ws := newPair(t, cbsim.Options{ShipDelay: 20 * time.Millisecond}, 5*time.Second)
 	ref, err := ws.CreateSalesOrder(context.Background(), sampleOrder("R-6001"))
 	if err != nil {
 		t.Fatal(err)

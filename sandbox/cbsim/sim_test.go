@@ -192,7 +192,7 @@ func TestServeListensAndStops(t *testing.T) {
 }
 
 func TestWarehouseRestocksBackOrdersAndShips(t *testing.T) {
-	sim := cbsim.New(cbsim.Options{ShipAfter: 10 * time.Millisecond, PartialEvery: 1})
+	sim := cbsim.New(cbsim.Options{ShipDelay: 10 * time.Millisecond, PartialEvery: 1})
 	defer sim.Close()
 	ts := httptest.NewServer(sim)
 	defer ts.Close()
