@@ -1,4 +1,4 @@
-// Package cbsim is a simulator of Connected Business's JSON webservice (specs/cb-webservice.md):
+// Package cbsim is a simulator of Connected Business's JSON webservice (docs/specs/cb-webservice.md):
 // the routes the connector uses with the same verbs, case-insensitive routing with "//"
 // collapsed, Basic auth, /Date(ms)/ dates, ErrorMessage-on-200 errors and null empty lists. It is
 // seeded from sandbox/catalog, enforces the business rules the connector meets (shipping method
