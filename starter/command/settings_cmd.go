@@ -23,7 +23,7 @@ func CheckAgainstCB(ctx context.Context, cb connectedbusiness.Service, s setting
 	refs := s.CBRefs()
 	have := map[settings.CBSet][]settings.CBCode{}
 	for _, set := range settings.CBSets(refs) {
-		codes, err := listCB(ctx, cb, set)
+		got, err := listCB(ctx, cb, set)
 		if err != nil {
 			what := string(set.Kind) + "s"
 			if set.BusinessType != "" {
@@ -31,7 +31,7 @@ func CheckAgainstCB(ctx context.Context, cb connectedbusiness.Service, s setting
 			}
 			return nil, fmt.Errorf("list CB %s: %w", what, err)
 		}
-		have[set] = codes
+		have[set] = got
 	}
 	return settings.MissingInCB(refs, have), nil
 }
@@ -40,49 +40,38 @@ func CheckAgainstCB(ctx context.Context, cb connectedbusiness.Service, s setting
 // country left empty (assumption: CB lists the templates of every country then), since the settings
 // do not name one.
 func listCB(ctx context.Context, cb connectedbusiness.Service, set settings.CBSet) ([]settings.CBCode, error) {
-	var out []settings.CBCode
-	code := func(c string) { out = append(out, settings.CBCode{Code: c}) }
+	code := func(c string) settings.CBCode { return settings.CBCode{Code: c} }
 	switch set.Kind {
 	case settings.CBShippingMethods:
-		l, err := cb.ShippingMethods(ctx)
-		for _, m := range l {
-			out = append(out, settings.CBCode{Group: m.Group, Code: m.Code})
-		}
-		return out, err
+		return codes(func(m connectedbusiness.ShippingMethod) settings.CBCode {
+			return settings.CBCode{Group: m.Group, Code: m.Code}
+		})(cb.ShippingMethods(ctx))
 	case settings.CBWarehouses:
-		l, err := cb.Warehouses(ctx)
-		for _, w := range l {
-			code(w.Code)
-		}
-		return out, err
+		return codes(func(w connectedbusiness.Warehouse) settings.CBCode { return code(w.Code) })(cb.Warehouses(ctx))
 	case settings.CBPaymentTerms:
-		l, err := cb.PaymentTerms(ctx)
-		for _, t := range l {
-			code(t.Code)
-		}
-		return out, err
+		return codes(func(t connectedbusiness.PaymentTerm) settings.CBCode { return code(t.Code) })(cb.PaymentTerms(ctx))
 	case settings.CBSources:
-		l, err := cb.Sources(ctx)
-		for _, src := range l {
-			code(src.Code)
-		}
-		return out, err
+		return codes(func(s connectedbusiness.Source) settings.CBCode { return code(s.Code) })(cb.Sources(ctx))
 	case settings.CBWebSites:
-		l, err := cb.WebSites(ctx)
-		for _, w := range l {
-			code(w.Code)
-		}
-		return out, err
+		return codes(func(w connectedbusiness.WebSite) settings.CBCode { return code(w.Code) })(cb.WebSites(ctx))
 	}
 	list := cb.CustomerClassTemplates
 	if set.Kind == settings.CBShipToClassTemplates {
 		list = cb.ShipToClassTemplates
 	}
-	l, err := list(ctx, connectedbusiness.BusinessType(set.BusinessType), "")
-	for _, t := range l {
-		code(t.ClassCode)
+	template := func(t connectedbusiness.ClassTemplate) settings.CBCode { return code(t.ClassCode) }
+	return codes(template)(list(ctx, connectedbusiness.BusinessType(set.BusinessType), ""))
+}
+
+// codes turns one CB list answer into the codes it holds.
+func codes[T any](code func(T) settings.CBCode) func([]T, error) ([]settings.CBCode, error) {
+	return func(l []T, err error) ([]settings.CBCode, error) {
+		out := make([]settings.CBCode, 0, len(l))
+		for _, x := range l {
+			out = append(out, code(x))
+		}
+		return out, err
 	}
-	return out, err
 }
 
 // newWebService is the real CB client (CB's JSON webservice).
