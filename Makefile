@@ -29,6 +29,8 @@ WORKFLOWCHECK_VERSION := v0.6.0
 PROMETHEUS_VERSION    := v0.305.0
 TEST_TIMEOUT  ?= 15m
 BENCHFLAGS    ?= -benchtime=1x
+# BENCH_SCALE shrinks the product bench's sizes (1 = the goals' sizes, about 30 minutes on a busy 2-core machine).
+BENCH_SCALE   ?= 1
 # The binaries: every directory among these that holds a main.go.
 MAINS         := $(foreach d,worker starter,$(if $(wildcard $(d)/main.go),$(d)))
 
@@ -84,7 +86,8 @@ test-cluster: build temporal temporal-server postgres ## 1,000 orders on a Postg
 	ORDERMANAGER_CLUSTER_TEST=1 PG_BINDIR=/usr/lib/postgresql/$(PG_MAJOR)/bin \
 		$(GO) test -count=1 -v -run '^TestCluster$$' -timeout $(CLUSTER_TIMEOUT) ./internal/clustertest/
 
-bench: temporal ## run the benchmarks, one package at a time (ratios are side by side within one run)
+bench: temporal ## measure the product against its limits (about 30 min; BENCH_SCALE=0.25 for a quick look), then the micro-benchmarks
+	$(GO) run ./bench -scale $(BENCH_SCALE)
 	$(GO) test -p 1 -run '^$$' -bench . $(BENCHFLAGS) -timeout $(TEST_TIMEOUT) ./...
 
 $(TOOLS)/staticcheck:

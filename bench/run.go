@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/cartrover-cb/ordermanager/cartrover"
+	"github.com/cartrover-cb/ordermanager/sandbox/cartroversim"
 	"github.com/cartrover-cb/ordermanager/settings"
 	"github.com/cartrover-cb/ordermanager/workflows"
 )
@@ -36,18 +38,15 @@ func runProduct(ctx context.Context, e *env, d *devServer, so simOptions, n int,
 		return productResult{}, err
 	}
 	defer s.stop()
-	refs := s.cr.Generate(n, heldShare)
+	e.seq++
 	res := productResult{orders: n}
-	for _, r := range refs {
-		if s.cr.HeldReason(r) != "" {
-			res.held++
-		}
+	if res.held, err = generate(s, so.seed, fmt.Sprintf("B%d-", e.seq), n, heldShare); err != nil {
+		return res, err
 	}
 	want := n - res.held
 	customersBefore := len(s.cb.Customers())
-	e.seq++
 	tq := fmt.Sprintf("bench-%d", e.seq)
-	ws, err := startWorkers(e.workerBin, d, s, tq, replicas)
+	ws, err := startWorkers(e.workerBin, d, s, so, tq, replicas)
 	defer stopWorkers(ws)
 	if err != nil {
 		return res, err
@@ -67,12 +66,18 @@ func runProduct(ctx context.Context, e *env, d *devServer, so simOptions, n int,
 	if err != nil {
 		return res, err
 	}
-	deadline := time.Now().Add(e.timeout(n))
+	deadline, lastNote := time.Now().Add(e.timeout(n)), time.Now()
 	for {
 		if c := s.cr.CountByStatus()[cartrover.StatusAtWMS]; c >= want {
 			res.imported = c
 			res.took = time.Since(start).Seconds()
 			break
+		}
+		if time.Since(lastNote) > e.every {
+			lastNote = time.Now()
+			st := s.cr.Stats()
+			fmt.Printf("    %d of %d at_wms after %.0f s (CartRover: %d calls, %d RateLimit)\n",
+				s.cr.CountByStatus()[cartrover.StatusAtWMS], want, time.Since(start).Seconds(), st.Total, st.RateLimited)
 		}
 		if time.Now().After(deadline) {
 			res.imported = s.cr.CountByStatus()[cartrover.StatusAtWMS]
@@ -109,6 +114,30 @@ func runProduct(ctx context.Context, e *env, d *devServer, so simOptions, n int,
 	return res, nil
 }
 
+// generate adds n generated orders to the scenario's CartRover simulator, their cust_refs
+// prefixed so that no two scenarios on one dev server share an order workflow ID (the product
+// imports a cust_ref once, whichever run meets it). It returns how many need a human.
+func generate(s *sims, seed uint64, prefix string, n int, heldShare float64) (held int, err error) {
+	scratch := cartroversim.New(cartroversim.Options{Seed: seed, Logger: slog.New(slog.DiscardHandler)})
+	var orders []cartrover.Order
+	for _, ref := range scratch.Generate(n, heldShare) {
+		o, ok := scratch.Order(ref)
+		if !ok {
+			return 0, fmt.Errorf("the generator lost order %s", ref)
+		}
+		if scratch.HeldReason(ref) != "" {
+			held++
+		}
+		o.CustRef = prefix + ref
+		o.CustPONo = o.CustRef
+		if o.PONumber != "" {
+			o.PONumber = o.CustRef
+		}
+		orders = append(orders, o)
+	}
+	return held, s.cr.AddOrders(orders...)
+}
+
 // refResult is what the sequential reference job measured.
 type refResult struct {
 	imported, skipped int
@@ -125,7 +154,10 @@ func runReference(ctx context.Context, e *env, so simOptions, n int) (refResult,
 		return refResult{}, err
 	}
 	defer s.stop()
-	s.cr.Generate(n, 0)
+	e.seq++
+	if _, err := generate(s, so.seed, fmt.Sprintf("B%d-", e.seq), n, 0); err != nil {
+		return refResult{}, err
+	}
 	crc, err := s.crClient()
 	if err != nil {
 		return refResult{}, err
@@ -206,7 +238,7 @@ func runInventory(ctx context.Context, e *env, d *devServer, so simOptions, skus
 	s.cb.AddSyntheticItems(skus, 7)
 	e.seq++
 	tq := fmt.Sprintf("bench-%d", e.seq)
-	ws, err := startWorkers(e.workerBin, d, s, tq, 1)
+	ws, err := startWorkers(e.workerBin, d, s, so, tq, 1)
 	defer stopWorkers(ws)
 	if err != nil {
 		return 0, 0, 0, err
@@ -235,6 +267,7 @@ type env struct {
 	workerBin string
 	settings  settings.Settings
 	seq       int
+	every     time.Duration // progress lines
 }
 
 // timeout bounds one product scenario: generous against the bucket's bound for n orders.

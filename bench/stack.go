@@ -55,9 +55,11 @@ func startDevServer(ctx context.Context, root, dbFile string) (*devServer, error
 	}
 	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	// Payloads are encrypted as in production: the bench's client and its workers share a keyring.
+	opts := temporaltest.Codec().ClientOptions(client.Options{Namespace: "default", Logger: quiet()})
 	srv, err := testsuite.StartDevServer(sctx, testsuite.DevServerOptions{
 		ExistingPath:     filepath.Join(root, "bin", "temporal"),
-		ClientOptions:    &client.Options{Namespace: "default", Logger: quiet()},
+		ClientOptions:    &opts,
 		LogLevel:         "error",
 		DBFilename:       dbFile,
 		SearchAttributes: temporal.NewSearchAttributes(sa...),
@@ -141,15 +143,22 @@ type workerProc struct {
 	done chan error
 }
 
-// startWorkers starts n worker processes of the built binary on the task queue.
-func startWorkers(bin string, d *devServer, s *sims, taskQueue string, n int) ([]*workerProc, error) {
+// startWorkers starts n worker processes of the built binary on the task queue. Without the
+// limit the workers are told CartRover's bucket is practically endless (the pacer never spends
+// more than the bucket it is configured with).
+func startWorkers(bin string, d *devServer, s *sims, so simOptions, taskQueue string, n int) ([]*workerProc, error) {
 	var out []*workerProc
 	for i := range n {
 		cmd := exec.Command(bin)
-		cmd.Env = append(os.Environ(),
+		cmd.Env = os.Environ()
+		if !so.limit {
+			cmd.Env = append(cmd.Env, "CARTROVER_RATE_BURST=1000000", "CARTROVER_RATE_REFILL=1us")
+		}
+		cmd.Env = append(cmd.Env,
 			"TEMPORAL_ADDRESS="+d.hostPort, "TEMPORAL_NAMESPACE=default", "TASK_QUEUE="+taskQueue,
 			"CARTROVER_BASE_URL="+s.crURL, "CARTROVER_API_USER="+cartroversim.DefaultAPIUser, "CARTROVER_API_KEY="+cartroversim.DefaultAPIKey,
 			"CB_BASE_URL="+s.cbURL, "CB_USER_CODE="+cbsim.DefaultUserCode, "CB_PASSWORD="+cbsim.DefaultPassword,
+			"PAYLOAD_ENCRYPTION_KEYS="+temporaltest.PayloadKeys(),
 			"METRICS_ADDR=127.0.0.1:0", "LOG_LEVEL=error", "OTEL_SDK_DISABLED=true", "OTEL_SERVICE_NAME=bench-worker-"+strconv.Itoa(i))
 		stderr, err := cmd.StderrPipe()
 		if err != nil {

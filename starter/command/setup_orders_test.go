@@ -15,7 +15,6 @@ import (
 	"go.temporal.io/api/operatorservicemock/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/api/workflowservicemock/v1"
 	"go.temporal.io/sdk/mocks"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -26,9 +25,9 @@ import (
 
 func TestSetupRegistersOnlyTheMissingSearchAttributes(t *testing.T) {
 	f := newFixture(t)
+	expectNamespace(t, f.client)
 	op := operatorservicemock.NewMockOperatorServiceClient(gomock.NewController(t))
 	f.client.On("OperatorService").Return(op)
-	namespaceExists(t, f)
 	op.EXPECT().ListSearchAttributes(gomock.Any(), gomock.Any()).Return(&operatorservice.ListSearchAttributesResponse{
 		CustomAttributes: map[string]enumspb.IndexedValueType{workflows.SACustRef: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
 	}, nil)
@@ -54,22 +53,15 @@ func TestSetupRegistersOnlyTheMissingSearchAttributes(t *testing.T) {
 
 func TestSetupRefusesASearchAttributeOfTheWrongType(t *testing.T) {
 	f := newFixture(t)
+	expectNamespace(t, f.client)
 	op := operatorservicemock.NewMockOperatorServiceClient(gomock.NewController(t))
 	f.client.On("OperatorService").Return(op)
-	namespaceExists(t, f)
 	op.EXPECT().ListSearchAttributes(gomock.Any(), gomock.Any()).Return(&operatorservice.ListSearchAttributesResponse{
 		CustomAttributes: map[string]enumspb.IndexedValueType{workflows.SAImportOutcome: enumspb.INDEXED_VALUE_TYPE_TEXT},
 	}, nil)
 	if code := f.run("setup"); code != 1 || !strings.Contains(f.err.String(), workflows.SAImportOutcome) || !strings.Contains(f.err.String(), "must be Keyword") {
 		t.Errorf("exit %d: %s", code, f.err.String())
 	}
-}
-
-// namespaceExists makes the server know the namespace, so setup goes on to the search attributes.
-func namespaceExists(t *testing.T, f *fixture) {
-	ws := workflowservicemock.NewMockWorkflowServiceClient(gomock.NewController(t))
-	ws.EXPECT().DescribeNamespace(gomock.Any(), gomock.Any()).Return(&workflowservice.DescribeNamespaceResponse{}, nil)
-	f.client.On("WorkflowService").Return(ws)
 }
 
 func keywordSA(t *testing.T, kv map[string]string) *commonpb.SearchAttributes {
