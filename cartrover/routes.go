@@ -7,7 +7,7 @@ import (
 
 // Route is one CartRover endpoint: an HTTP method and a path template whose {name} segments are
 // filled (URL-escaped) per call. The simulator serves the same table, so correcting an assumed path
-// is a one-line change here.
+// is a one-line change here. In this package, "spec §N" is section N of docs/specs/cartrover-api.md.
 type Route struct {
 	// Name is the operation name used in logs, spans, errors and the simulator's call counters.
 	Name string

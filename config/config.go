@@ -89,8 +89,9 @@ type TaskQueue struct {
 }
 
 // Tuning sizes the worker's pollers and execution slots and bounds its graceful stop. The
-// defaults come from measurements on the dev server (DESIGN §4): the SDK's default 2 activity
-// pollers cap a worker near 86 activities/s; very many pollers per worker slow a small server.
+// defaults come from measurements on the dev server (docs/architecture.md, "Worker sizing"): the
+// SDK's default 2 activity pollers cap a worker near 86 activities/s; very many pollers per worker
+// slow a small server.
 type Tuning struct {
 	// WorkflowPollers is the number of workflow task pollers of the main queue.
 	WorkflowPollers int `env:"WORKER_WORKFLOW_POLLERS, default=4" doc:"a positive number of workflow task pollers"`

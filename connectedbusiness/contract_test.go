@@ -11,6 +11,7 @@ import (
 	"github.com/cartrover-cb/ordermanager/sandbox/catalog"
 	"github.com/cartrover-cb/ordermanager/sandbox/cbsim"
 	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
 )
 
 // newPair starts a simulator over real HTTP and a client for it; the base URL has a path and
@@ -349,23 +350,18 @@ func TestShipmentsContract(t *testing.T) {
 }
 
 func TestWarehouseShipsByItself(t *testing.T) {
-	sim, ws := newPair(t, cbsim.Options{ShipAfter: 20 * time.Millisecond}, 5*time.Second)
+	sim, ws := newPair(t, cbsim.Options{ShipDelay: 20 * time.Millisecond}, 5*time.Second)
 	ref, err := ws.CreateSalesOrder(context.Background(), sampleOrder("R-6001"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if o := sim.SalesOrdersByPOCode("R-6001"); len(o) == 1 && o[0].Status == "Completed" {
-			boxes, err := ws.PackedBoxes(context.Background(), ref.Code)
-			if err != nil || len(boxes) == 0 {
-				t.Fatalf("boxes = %+v, %v", boxes, err)
-			}
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	require.Eventually(t, func() bool {
+		o := sim.SalesOrdersByPOCode("R-6001")
+		return len(o) == 1 && o[0].Status == "Completed"
+	}, 5*time.Second, 10*time.Millisecond, "the warehouse did not ship the order")
+	if boxes, err := ws.PackedBoxes(context.Background(), ref.Code); err != nil || len(boxes) == 0 {
+		t.Fatalf("boxes = %+v, %v", boxes, err)
 	}
-	t.Fatal("the warehouse did not ship the order")
 }
 
 func TestItemsAndStockContract(t *testing.T) {

@@ -25,10 +25,24 @@ var cbCountries = map[string]string{
 	"CR": "Costa Rica", "PA": "Panama",
 }
 
-// CountryName maps an ISO 3166 alpha-2 code (any case) or a CB country name to the CB country
-// name. ok is false when the value is neither.
-func CountryName(country string) (name string, ok bool) {
+// alpha3 maps the ISO 3166 alpha-3 codes carts commonly send to alpha-2.
+var alpha3 = map[string]string{"USA": "US", "CAN": "CA", "GBR": "GB", "AUS": "AU", "MEX": "MX", "DEU": "DE", "FRA": "FR"}
+
+// CountryCode normalises a country as a cart sends it: the common ISO alpha-3 codes ("USA", any
+// case) become alpha-2; anything else is returned trimmed, unchanged. It is pure and
+// deterministic, so workflow code may call it (e.g. to key class templates by country).
+func CountryCode(country string) string {
 	c := strings.TrimSpace(country)
+	if a2, ok := alpha3[strings.ToUpper(c)]; ok {
+		return a2
+	}
+	return c
+}
+
+// CountryName maps an ISO 3166 alpha-2 code or common alpha-3 code (any case, see CountryCode) or
+// a CB country name to the CB country name. ok is false when the value is none of these.
+func CountryName(country string) (name string, ok bool) {
+	c := CountryCode(country)
 	if n, found := cbCountries[strings.ToUpper(c)]; found {
 		return n, true
 	}
@@ -38,7 +52,7 @@ func CountryName(country string) (name string, ok bool) {
 		}
 	}
 	switch strings.ToUpper(c) {
-	case "USA", "UNITED STATES":
+	case "UNITED STATES":
 		return cbCountries["US"], true
 	case "UK", "GREAT BRITAIN":
 		return cbCountries["GB"], true

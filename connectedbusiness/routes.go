@@ -1,6 +1,6 @@
 package connectedbusiness
 
-// Routes of CB's JSON webservice the client uses, relative to the base URL (specs/cb-webservice.md).
+// Routes of CB's JSON webservice the client uses, relative to the base URL (docs/specs/cb-webservice.md).
 // Each is PUT with a JSON body unless listed in the GET block. A trailing "/" is followed by path
 // parameters (row caps, codes) where the route takes them.
 const (

@@ -1,6 +1,6 @@
 // Package connectedbusiness is the client for Connected Business (CB): a small interface in CB's
 // own vocabulary (Service) and a driver for CB's JSON webservice, the interface Connected Sale and
-// Connected Warehouse use (WebService; see specs/cb-webservice.md). Another CB interface (IWS, SQL)
+// Connected Warehouse use (WebService; see docs/specs/cb-webservice.md). Another CB interface (IWS, SQL)
 // could be added as a second driver behind the same interface.
 //
 // The wire conventions (verbs, auth, dates, errors, null lists, decimals) live in wire.go; the

@@ -17,7 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// This file holds every wire convention of CB's JSON webservice (specs/cb-webservice.md §1), in
+// This file holds every wire convention of CB's JSON webservice (docs/specs/cb-webservice.md §1), in
 // one place: verbs, headers, the error envelope, dates and decimals.
 
 // maxBody caps how much of an answer is read (the full item list of a large catalogue fits).

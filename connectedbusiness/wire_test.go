@@ -204,13 +204,21 @@ func TestFindSalesOrderByPOCodeChecksRowsWithoutPOCode(t *testing.T) {
 }
 
 func TestCountryName(t *testing.T) {
-	for in, want := range map[string]string{"us": "United States of America", "GB": "United Kingdom", "united kingdom": "United Kingdom", "USA": "United States of America"} {
+	for in, want := range map[string]string{"us": "United States of America", "GB": "United Kingdom", "united kingdom": "United Kingdom", "USA": "United States of America", " can ": "Canada"} {
 		if got, ok := cb.CountryName(in); !ok || got != want {
 			t.Errorf("CountryName(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
 	if _, ok := cb.CountryName("Atlantis"); ok {
 		t.Error("Atlantis mapped")
+	}
+}
+
+func TestCountryCode(t *testing.T) {
+	for in, want := range map[string]string{"usa": "US", " GBR ": "GB", "DEU": "DE", "US": "US", "ESP": "ESP", " United Kingdom ": "United Kingdom", "": ""} {
+		if got := cb.CountryCode(in); got != want {
+			t.Errorf("CountryCode(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -110,7 +110,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		return nil, err
 	}
 	cb := cbsim.New(cbsim.Options{
-		UserCode: o.CBUserCode, Password: o.CBPassword, ShipAfter: o.ShipDelay, PartialEvery: o.PartialEvery,
+		UserCode: o.CBUserCode, Password: o.CBPassword, ShipDelay: o.ShipDelay, PartialEvery: o.PartialEvery,
 		StateFile: statePath(o.StateDir, "cb.json"), Logger: o.Logger,
 	})
 	cb.SetFaults(o.CBFaults)

@@ -79,7 +79,7 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "codec-addr", Value: d.CodecAddr, Usage: "codec server address (the Web UI decodes payloads through it)"},
 			&cli.IntFlag{Name: "seed-orders", Value: d.SeedOrders, Usage: "backlog of CartRover orders on the first start"},
 			&cli.IntFlag{Name: "orders-per-minute", Value: d.OrdersPerMinute, Usage: "new CartRover orders each minute"},
-			&cli.DurationFlag{Name: "ship-after", Value: d.ShipAfter, Usage: "how long after an order is saved the CB warehouse ships it"},
+			&cli.DurationFlag{Name: "ship-delay", Value: d.ShipDelay, Usage: "the CB warehouse ships each order this long after it is saved"},
 		},
 		Action: func(c *cli.Context) error {
 			o := d
@@ -88,7 +88,7 @@ func devCommand() *cli.Command {
 			o.UIPort = c.Int("ui-port")
 			o.CartRoverAddr, o.CBAddr, o.MetricsAddr = c.String("cartrover-addr"), c.String("cb-addr"), c.String("metrics-addr")
 			o.CodecAddr = c.String("codec-addr")
-			o.SeedOrders, o.OrdersPerMinute, o.ShipAfter = c.Int("seed-orders"), c.Int("orders-per-minute"), c.Duration("ship-after")
+			o.SeedOrders, o.OrdersPerMinute, o.ShipDelay = c.Int("seed-orders"), c.Int("orders-per-minute"), c.Duration("ship-delay")
 			o.Out = c.App.Writer
 			return devstack.Run(c.Context, o)
 		},

@@ -61,6 +61,7 @@ func TestSIGTERMStopsEveryCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	dialled := make(chan struct{}, 1)
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -68,6 +69,10 @@ func TestSIGTERMStopsEveryCommand(t *testing.T) {
 				return
 			}
 			defer c.Close()
+			select {
+			case dialled <- struct{}{}:
+			default:
+			}
 		}
 	}()
 	cmd = exec.Command(bin, "--address", ln.Addr().String(), "status")
@@ -78,7 +83,12 @@ func TestSIGTERMStopsEveryCommand(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second) // let it connect and wait
+	// Stop it once it has dialled the silent server and waits for an answer.
+	select {
+	case <-dialled:
+	case <-time.After(30 * time.Second):
+		t.Fatal("status never dialled the silent server")
+	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	if code := exitCode(cmd.Wait()); code != 1 {
 		t.Errorf("status against a silent server, after SIGTERM: exit %d, want 1: %s", code, stderr.String())

@@ -18,6 +18,8 @@ import (
 	"github.com/cartrover-cb/ordermanager/sandbox/cartroversim"
 	"github.com/cartrover-cb/ordermanager/sandbox/catalog"
 	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -180,13 +182,8 @@ func TestStateSurvivesARestartWithAStateFile(t *testing.T) {
 		}
 	}
 	// Without an explicit Save the change reaches the file on its own.
-	deadline := time.Now().Add(5 * time.Second)
-	for len(cartroversim.New(cartroversim.Options{StatePath: path}).Orders()) != 8 {
-		if time.Now().After(deadline) {
-			t.Fatal("generated orders did not reach the state file within 5s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	require.Eventually(t, func() bool { return len(cartroversim.New(cartroversim.Options{StatePath: path}).Orders()) == 8 },
+		5*time.Second, 20*time.Millisecond, "generated orders did not reach the state file within 5s")
 	if err := b.Save(); err != nil { // nothing pending: no write races the temp dir's removal
 		t.Fatal(err)
 	}
@@ -204,17 +201,8 @@ func TestServeListensOnLoopbackUntilCanceled(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, err := c.ShipMethods(context.Background())
-		if err != nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("server still answers 5s after its context was canceled")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	require.Eventually(t, func() bool { _, err := c.ShipMethods(context.Background()); return err != nil },
+		5*time.Second, 20*time.Millisecond, "server still answers 5s after its context was canceled")
 	if _, err := s.Serve(context.Background(), "256.0.0.1:1"); err == nil {
 		t.Error("Serve on an impossible address succeeded")
 	}
@@ -223,17 +211,11 @@ func TestServeListensOnLoopbackUntilCanceled(t *testing.T) {
 func TestStartGeneratorAddsOrdersUntilStopped(t *testing.T) {
 	s := cartroversim.New(cartroversim.Options{})
 	stop := s.StartGenerator(context.Background(), 60000, 0) // one every millisecond
-	deadline := time.Now().Add(10 * time.Second)
-	for len(s.Orders()) < 3 {
-		if time.Now().After(deadline) {
-			t.Fatal("generator added fewer than 3 orders in 10s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	require.Eventually(t, func() bool { return len(s.Orders()) >= 3 }, 10*time.Second, 5*time.Millisecond,
+		"generator added fewer than 3 orders in 10s")
 	stop()
 	n := len(s.Orders())
-	time.Sleep(20 * time.Millisecond)
-	if len(s.Orders()) != n {
+	if !assert.Never(t, func() bool { return len(s.Orders()) != n }, 20*time.Millisecond, 5*time.Millisecond) {
 		t.Error("generator kept adding orders after stop")
 	}
 }

@@ -166,7 +166,7 @@ func capRows[T any](xs []T, n int) []T {
 	return xs
 }
 
-// Column lengths CB enforces (connected-business.md §3).
+// Column lengths CB enforces (docs/specs/connected-business.md §3).
 var maxLen = map[string]int{
 	"POCode": 30, "SourceCode": 30, "WebSiteCode": 30, "WarehouseCode": 30, "ShippingMethodCode": 30,
 	"ShippingMethodGroup": 100, "PaymentTermCode": 30, "ShipToCode": 30, "ShipToName": 100, "ShipToAddress": 200,

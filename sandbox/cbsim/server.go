@@ -1,4 +1,4 @@
-// Package cbsim is a simulator of Connected Business's JSON webservice (specs/cb-webservice.md):
+// Package cbsim is a simulator of Connected Business's JSON webservice (docs/specs/cb-webservice.md):
 // the routes the connector uses with the same verbs, case-insensitive routing with "//"
 // collapsed, Basic auth, /Date(ms)/ dates, ErrorMessage-on-200 errors and null empty lists. It is
 // seeded from sandbox/catalog, enforces the business rules the connector meets (shipping method
@@ -30,8 +30,8 @@ const (
 type Options struct {
 	// UserCode and Password are the accepted credentials (default sandbox / sandbox-password).
 	UserCode, Password string
-	// ShipAfter, when > 0, makes the warehouse ship each open order this long after it was saved.
-	ShipAfter time.Duration
+	// ShipDelay, when > 0, makes the warehouse ship each open order this long after it was saved.
+	ShipDelay time.Duration
 	// PartialEvery, when > 0, makes every n-th automatic shipment partial (the rest ships later).
 	PartialEvery int
 	// NoCustomers leaves out the seeded customers.
@@ -104,7 +104,7 @@ func New(opts Options) *Server {
 			}
 		}
 	}
-	if opts.ShipAfter > 0 || opts.StateFile != "" {
+	if opts.ShipDelay > 0 || opts.StateFile != "" {
 		s.wg.Add(1)
 		go s.background()
 	}
@@ -142,8 +142,8 @@ func (s *Server) save() error {
 func (s *Server) background() {
 	defer s.wg.Done()
 	tick := 500 * time.Millisecond
-	if s.opts.ShipAfter > 0 && s.opts.ShipAfter/4 < tick {
-		tick = max(s.opts.ShipAfter/4, 10*time.Millisecond)
+	if s.opts.ShipDelay > 0 && s.opts.ShipDelay/4 < tick {
+		tick = max(s.opts.ShipDelay/4, 10*time.Millisecond)
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -154,7 +154,7 @@ func (s *Server) background() {
 			return
 		case <-t.C:
 		}
-		if s.opts.ShipAfter > 0 {
+		if s.opts.ShipDelay > 0 {
 			s.autoShip()
 		}
 		if s.opts.StateFile != "" && time.Since(lastSave) > 2*time.Second {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cartrover-cb/ordermanager/sandbox/catalog"
 	"github.com/cartrover-cb/ordermanager/sandbox/cbsim"
+	"github.com/stretchr/testify/require"
 )
 
 func call(t *testing.T, method, url, body string, auth bool) (int, map[string]any, string) {
@@ -192,7 +193,7 @@ func TestServeListensAndStops(t *testing.T) {
 }
 
 func TestWarehouseRestocksBackOrdersAndShips(t *testing.T) {
-	sim := cbsim.New(cbsim.Options{ShipAfter: 10 * time.Millisecond, PartialEvery: 1})
+	sim := cbsim.New(cbsim.Options{ShipDelay: 10 * time.Millisecond, PartialEvery: 1})
 	defer sim.Close()
 	ts := httptest.NewServer(sim)
 	defer ts.Close()
@@ -200,16 +201,9 @@ func TestWarehouseRestocksBackOrdersAndShips(t *testing.T) {
 	if code, raw := createOrder(t, ts.URL, "B-1", 4); code != 200 {
 		t.Fatal(raw)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		o := sim.SalesOrdersByPOCode("B-1")[0]
-		if o.Status == "Completed" {
-			if len(o.Boxes) < 2 {
-				t.Fatalf("boxes = %+v; want a partial shipment first", o.Boxes)
-			}
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
+	require.Eventually(t, func() bool { return sim.SalesOrdersByPOCode("B-1")[0].Status == "Completed" },
+		5*time.Second, 5*time.Millisecond, "back-ordered order never shipped")
+	if o := sim.SalesOrdersByPOCode("B-1")[0]; len(o.Boxes) < 2 {
+		t.Fatalf("boxes = %+v; want a partial shipment first", o.Boxes)
 	}
-	t.Fatal("back-ordered order never shipped")
 }

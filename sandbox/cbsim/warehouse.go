@@ -129,21 +129,21 @@ func tracking(carrier string, n int) string {
 	}
 }
 
-// autoShip ships every open order saved at least ShipAfter ago whose stock is allocated.
+// autoShip ships every open order saved at least ShipDelay ago whose stock is allocated.
 func (s *Server) autoShip() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opts.Now()
 	for _, o := range s.sortedOrders() {
-		if o.Status == "Completed" || now.Sub(o.Date) < s.opts.ShipAfter {
+		if o.Status == "Completed" || now.Sub(o.Date) < s.opts.ShipDelay {
 			continue
 		}
-		if len(o.Boxes) > 0 && now.Sub(o.Boxes[len(o.Boxes)-1].ShipDate) < s.opts.ShipAfter {
+		if len(o.Boxes) > 0 && now.Sub(o.Boxes[len(o.Boxes)-1].ShipDate) < s.opts.ShipDelay {
 			continue
 		}
 		// Goods received: back-orders older than twice the delay are restocked (plus 20), so a
 		// long-running sandbox keeps shipping and its stock keeps moving.
-		if now.Sub(o.Date) >= 2*s.opts.ShipAfter {
+		if now.Sub(o.Date) >= 2*s.opts.ShipDelay {
 			for _, l := range o.Lines {
 				if l.BackOrdered.IsPositive() {
 					lv := s.st.level(l.ItemCode, l.WarehouseCode)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cartrover-cb/ordermanager/codec"
 	"github.com/cartrover-cb/ordermanager/starter/command"
+	"github.com/stretchr/testify/assert"
 )
 
 type lockedBuffer struct {
@@ -86,12 +87,13 @@ func TestCodecServerCommandServesWithTheEnvironmentsKeysAndTokens(t *testing.T) 
 	}()
 	re := regexp.MustCompile(`codec server on (http://[0-9.:]+)`)
 	var url string
-	for deadline := time.Now().Add(30 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	listening := func() bool {
 		if m := re.FindStringSubmatch(stderr.String()); m != nil {
 			url = m[1]
 		}
+		return url != ""
 	}
-	if url == "" {
+	if !assert.Eventually(t, listening, 30*time.Second, 20*time.Millisecond) {
 		t.Fatalf("codec-server did not say where it listens: %s", stderr.String())
 	}
 	if strings.Contains(stderr.String(), line[3:]) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -17,158 +16,62 @@ import (
 	"github.com/cartrover-cb/ordermanager/settings"
 )
 
-// CheckAgainstCB verifies that everything the settings name exists in CB: every mapped shipping
-// method pair, class template, warehouse, payment term, source and web site. It returns every
+// CheckAgainstCB verifies that everything the settings name exists in CB (settings.CBRefs says
+// what; settings.MissingInCB judges): it lists each CB set the settings need once. It returns every
 // problem at once (nil = all found); an error means CB could not be asked.
 func CheckAgainstCB(ctx context.Context, cb connectedbusiness.Service, s settings.Settings) ([]settings.FieldError, error) {
-	var probs []settings.FieldError
-	add := func(key, format string, args ...any) {
-		probs = append(probs, settings.FieldError{Key: key, Problem: fmt.Sprintf(format, args...)})
-	}
-	carts := make([]string, 0, len(s.Carts))
-	for k := range s.Carts {
-		carts = append(carts, k)
-	}
-	sort.Strings(carts)
-
-	methods, err := cb.ShippingMethods(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list CB shipping methods: %w", err)
-	}
-	haveMethod := map[[2]string]bool{}
-	for _, m := range methods {
-		haveMethod[[2]string{m.Group, m.Code}] = true
-	}
-	checkShipping := func(key string, sh settings.Shipping) {
-		for i, r := range sh.Rules {
-			if !haveMethod[[2]string{r.To.Group, r.To.Code}] {
-				add(fmt.Sprintf("%s.rules[%d].to", key, i), "CB has no shipping method %s/%s: create it in CB or map the rule to an existing group and code", r.To.Group, r.To.Code)
+	refs := s.CBRefs()
+	have := map[settings.CBSet][]settings.CBCode{}
+	for _, set := range settings.CBSets(refs) {
+		got, err := listCB(ctx, cb, set)
+		if err != nil {
+			what := string(set.Kind) + "s"
+			if set.BusinessType != "" {
+				what += " (" + set.BusinessType + ")"
 			}
+			return nil, fmt.Errorf("list CB %s: %w", what, err)
 		}
-		if d := sh.Default; d != nil && !haveMethod[[2]string{d.Group, d.Code}] {
-			add(key+".default", "CB has no shipping method %s/%s: create it in CB or pick an existing group and code", d.Group, d.Code)
-		}
+		have[set] = got
 	}
-	checkShipping("shipping", s.Shipping)
-	for _, k := range carts {
-		if sh := s.Carts[k].Shipping; sh != nil {
-			checkShipping("carts."+k+".shipping", *sh)
-		}
-	}
+	return settings.MissingInCB(refs, have), nil
+}
 
-	warehouses, err := cb.Warehouses(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list CB warehouses: %w", err)
+// listCB asks CB for one set of codes. Class templates are listed per business type with the
+// country left empty (assumption: CB lists the templates of every country then), since the settings
+// do not name one.
+func listCB(ctx context.Context, cb connectedbusiness.Service, set settings.CBSet) ([]settings.CBCode, error) {
+	code := func(c string) settings.CBCode { return settings.CBCode{Code: c} }
+	switch set.Kind {
+	case settings.CBShippingMethods:
+		return codes(func(m connectedbusiness.ShippingMethod) settings.CBCode {
+			return settings.CBCode{Group: m.Group, Code: m.Code}
+		})(cb.ShippingMethods(ctx))
+	case settings.CBWarehouses:
+		return codes(func(w connectedbusiness.Warehouse) settings.CBCode { return code(w.Code) })(cb.Warehouses(ctx))
+	case settings.CBPaymentTerms:
+		return codes(func(t connectedbusiness.PaymentTerm) settings.CBCode { return code(t.Code) })(cb.PaymentTerms(ctx))
+	case settings.CBSources:
+		return codes(func(s connectedbusiness.Source) settings.CBCode { return code(s.Code) })(cb.Sources(ctx))
+	case settings.CBWebSites:
+		return codes(func(w connectedbusiness.WebSite) settings.CBCode { return code(w.Code) })(cb.WebSites(ctx))
 	}
-	haveWH := map[string]bool{}
-	for _, w := range warehouses {
-		haveWH[w.Code] = true
+	list := cb.CustomerClassTemplates
+	if set.Kind == settings.CBShipToClassTemplates {
+		list = cb.ShipToClassTemplates
 	}
-	checkWH := func(key, code string) {
-		if code != "" && !haveWH[code] {
-			add(key, "CB has no warehouse %q: use an existing warehouse code", code)
-		}
-	}
-	checkWH("warehouse", s.Warehouse)
-	for i, w := range s.Inventory.Warehouses {
-		checkWH(fmt.Sprintf("inventory.warehouses[%d]", i), w)
-	}
+	template := func(t connectedbusiness.ClassTemplate) settings.CBCode { return code(t.ClassCode) }
+	return codes(template)(list(ctx, connectedbusiness.BusinessType(set.BusinessType), ""))
+}
 
-	terms, err := cb.PaymentTerms(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list CB payment terms: %w", err)
-	}
-	haveTerm := map[string]bool{}
-	for _, t := range terms {
-		haveTerm[t.Code] = true
-	}
-	checkTerm := func(key, code string) {
-		if code != "" && !haveTerm[code] {
-			add(key, "CB has no payment term %q: use an existing payment term code", code)
+// codes turns one CB list answer into the codes it holds.
+func codes[T any](code func(T) settings.CBCode) func([]T, error) ([]settings.CBCode, error) {
+	return func(l []T, err error) ([]settings.CBCode, error) {
+		out := make([]settings.CBCode, 0, len(l))
+		for _, x := range l {
+			out = append(out, code(x))
 		}
+		return out, err
 	}
-	checkTerm("payment_term", s.PaymentTerm)
-
-	sources, err := cb.Sources(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list CB sources: %w", err)
-	}
-	haveSource := false
-	for _, src := range sources {
-		haveSource = haveSource || src.Code == s.SourceCode
-	}
-	if !haveSource {
-		add("source_code", "CB has no source %q: create it in CB or use an existing source code", s.SourceCode)
-	}
-
-	sites, err := cb.WebSites(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list CB web sites: %w", err)
-	}
-	haveSite := map[string]bool{}
-	for _, w := range sites {
-		haveSite[w.Code] = true
-	}
-	checkSite := func(key, code string) {
-		if code != "" && !haveSite[code] {
-			add(key, "CB has no e-commerce web site %q: use an existing web site code", code)
-		}
-	}
-	checkSite("website_code", s.WebSiteCode)
-
-	// Class templates are listed per business type; the country is left empty (assumption: CB
-	// lists the templates of every country then), since the settings do not name one.
-	templates := map[string]map[string]bool{} // kind/businessType → codes
-	checkTemplate := func(key, kind, businessType, code string) error {
-		if code == "" {
-			return nil
-		}
-		tk := kind + "/" + businessType
-		if templates[tk] == nil {
-			var list []connectedbusiness.ClassTemplate
-			var err error
-			if kind == "customer" {
-				list, err = cb.CustomerClassTemplates(ctx, connectedbusiness.BusinessType(businessType), "")
-			} else {
-				list, err = cb.ShipToClassTemplates(ctx, connectedbusiness.BusinessType(businessType), "")
-			}
-			if err != nil {
-				return fmt.Errorf("list CB %s class templates (%s): %w", kind, businessType, err)
-			}
-			templates[tk] = map[string]bool{}
-			for _, t := range list {
-				templates[tk][t.ClassCode] = true
-			}
-		}
-		if !templates[tk][code] {
-			add(key, "CB has no %s %s class template %q: use an existing class template code (or leave it empty for CB's default)", businessType, kind, code)
-		}
-		return nil
-	}
-	type tcheck struct{ key, kind, bt, code string }
-	checks := []tcheck{
-		{"customers.customer_class_template", "customer", s.Customers.BusinessType, s.Customers.CustomerClassTemplate},
-		{"customers.ship_to_class_template", "ship-to", s.Customers.BusinessType, s.Customers.ShipToClassTemplate},
-	}
-	for _, k := range carts {
-		c := s.Carts[k]
-		bt := c.BusinessType
-		if bt == "" {
-			bt = s.Customers.BusinessType
-		}
-		checkWH("carts."+k+".warehouse", c.Warehouse)
-		checkTerm("carts."+k+".payment_term", c.PaymentTerm)
-		checkSite("carts."+k+".website_code", c.WebSiteCode)
-		checks = append(checks,
-			tcheck{"carts." + k + ".customer_class_template", "customer", bt, c.CustomerClassTemplate},
-			tcheck{"carts." + k + ".ship_to_class_template", "ship-to", bt, c.ShipToClassTemplate})
-	}
-	for _, ch := range checks {
-		if err := checkTemplate(ch.key, ch.kind, ch.bt, ch.code); err != nil {
-			return nil, err
-		}
-	}
-	return probs, nil
 }
 
 // newWebService is the real CB client (CB's JSON webservice).

@@ -37,8 +37,8 @@ type Options struct {
 	SeedOrders int
 	// OrdersPerMinute is how many new orders arrive each minute.
 	OrdersPerMinute int
-	// ShipAfter is how long after an order is saved the CB warehouse ships it.
-	ShipAfter time.Duration
+	// ShipDelay is how long after an order is saved the CB warehouse ships it.
+	ShipDelay time.Duration
 	// StartTimeout bounds each start-up step.
 	StartTimeout time.Duration
 	// Out receives the banner and progress lines.
@@ -59,7 +59,7 @@ func DefaultOptions() Options {
 		CodecAddr:       "127.0.0.1:8234",
 		SeedOrders:      50,
 		OrdersPerMinute: 2,
-		ShipAfter:       90 * time.Second,
+		ShipDelay:       90 * time.Second,
 		StartTimeout:    2 * time.Minute,
 		Out:             os.Stdout,
 	}

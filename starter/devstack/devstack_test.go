@@ -17,6 +17,7 @@ import (
 	"github.com/cartrover-cb/ordermanager/cartrover"
 	"github.com/cartrover-cb/ordermanager/internal/temporaltest"
 	"github.com/cartrover-cb/ordermanager/starter/devstack"
+	"github.com/stretchr/testify/assert"
 )
 
 // freeAddr returns a loopback address nothing listens on right now.
@@ -87,17 +88,16 @@ func TestMakeRunImportsOrdersAndStopsEverything(t *testing.T) {
 
 	// The first imported order: in CB under its cust_ref, and at_wms in CartRover.
 	var imported string
-	deadline := time.Now().Add(90 * time.Second)
-	for imported == "" && time.Now().Before(deadline) {
+	firstImported := func() bool {
 		for _, so := range s.Sandbox.CB.SalesOrders() {
 			if o, ok := s.Sandbox.CartRover.Order(so.POCode); ok && o.OrderStatus == cartrover.StatusAtWMS {
 				imported = so.POCode
-				break
+				return true
 			}
 		}
-		time.Sleep(200 * time.Millisecond)
+		return false
 	}
-	if imported == "" {
+	if !assert.Eventually(t, firstImported, 90*time.Second, 200*time.Millisecond) {
 		t.Fatalf("no order was imported and acknowledged within 90s of start-up:\n%s", out)
 	}
 	t.Logf("first imported order %s, %.1fs after start", imported, time.Since(started).Seconds())

@@ -49,7 +49,7 @@ func TestCustomerDataIsEncryptedInTemporalAndReadableOnlyThroughTheCodecServer(t
 	dir := t.TempDir()
 	o := testOptions(t, dir, out)
 	o.SeedOrders = 10
-	o.ShipAfter = 2 * time.Second
+	o.ShipDelay = 2 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	s, err := devstack.Start(ctx, o)

@@ -106,7 +106,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	s.Sandbox, err = sandbox.Start(simCtx, sandbox.Options{
 		CartRoverAddr: o.CartRoverAddr, CBAddr: o.CBAddr,
 		SeedOrders: o.SeedOrders, OrdersPerMinute: float64(o.OrdersPerMinute), HeldShare: sandbox.DefaultHeldShare,
-		ShipDelay: o.ShipAfter, PartialEvery: 4,
+		ShipDelay: o.ShipDelay, PartialEvery: 4,
 		StateDir: filepath.Join(o.StateDir, "sandbox"),
 		Logger:   newFileLogger(simLog),
 	})

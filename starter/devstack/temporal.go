@@ -39,8 +39,8 @@ func startDevServer(ctx context.Context, o Options, logFile *os.File, uiCodecEnd
 		"--namespace", "default",
 		"--db-filename", filepath.Join(o.StateDir, "temporal.db"),
 		"--log-level", "warn",
-		// DESIGN §4: the dev server reads task queues at most 20 times a second by default; this makes
-		// sequential workflow steps about 5x faster on a laptop.
+		// The dev server reads task queues at most 20 times a second by default; this makes
+		// sequential workflow steps about 5x faster (docs/architecture.md, "Dev server tuning").
 		"--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
 		"--dynamic-config-value", "frontend.enableServerVersionCheck=false",
 	}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
@@ -45,7 +44,7 @@ func NewWorkers(c client.Client, acts *activities.Activities, opts Options) (*Wo
 	if opts.TaskQueue == "" {
 		return nil, errors.New("workerapp: Options.TaskQueue is empty: set TASK_QUEUE (default order-manager)")
 	}
-	t := withDefaults(opts.Tuning)
+	t := opts.Tuning.WithDefaults()
 	w := &Workers{Main: worker.New(c, opts.TaskQueue, worker.Options{
 		MaxConcurrentWorkflowTaskPollers:   t.WorkflowPollers,
 		MaxConcurrentActivityTaskPollers:   t.ActivityPollers,
@@ -61,22 +60,6 @@ func NewWorkers(c client.Client, acts *activities.Activities, opts Options) (*Wo
 	workflows.Register(w.Main)
 	w.Main.RegisterActivity(acts)
 	return w, nil
-}
-
-func withDefaults(t config.Tuning) config.Tuning {
-	if t.WorkflowPollers <= 0 {
-		t.WorkflowPollers = 4
-	}
-	if t.ActivityPollers <= 0 {
-		t.ActivityPollers = 8
-	}
-	if t.MaxConcurrentActivities <= 0 {
-		t.MaxConcurrentActivities = 200
-	}
-	if t.StopTimeout <= 0 {
-		t.StopTimeout = 30 * time.Second
-	}
-	return t
 }
 
 // Start starts the worker (it polls once Start returns).

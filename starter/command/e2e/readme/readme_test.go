@@ -181,7 +181,7 @@ func TestEveryCommandLineOfTheREADMEWorks(t *testing.T) {
 	d := devstack.DefaultOptions()
 	sb, err := sandbox.Start(ctx, sandbox.Options{
 		CartRoverAddr: "127.0.0.1:0", CBAddr: "127.0.0.1:0",
-		SeedOrders: d.SeedOrders, HeldShare: sandbox.DefaultHeldShare, ShipDelay: d.ShipAfter, PartialEvery: 4,
+		SeedOrders: d.SeedOrders, HeldShare: sandbox.DefaultHeldShare, ShipDelay: d.ShipDelay, PartialEvery: 4,
 	})
 	if err != nil {
 		t.Fatal(err)
