@@ -239,7 +239,13 @@ func FormatSummary(s *workflows.RunSummary) string {
 		return ""
 	}
 	var parts []string
-	if o := s.Orders; o != nil {
+	if o := s.Orders; o != nil && o.Dispatch != nil {
+		// A dispatching run hands orders to their Order workflows and does not wait for them:
+		// what it found is its figures; each order's fate is its OrderStage.
+		d := o.Dispatch
+		parts = append(parts, fmt.Sprintf("orders: %d listed, %d dispatched (%d new, %d new held, %d already held, %d rechecked, %d importing, %d already in CB, %d quarantined, %d skipped)",
+			d.Listed, d.Dispatched, d.New, d.NewHeld, d.AlreadyHeld, d.Rechecked, d.Importing, d.AlreadyInCB, d.Quarantined, d.Skipped))
+	} else if o != nil {
 		parts = append(parts, fmt.Sprintf("orders: %d downloaded, %d imported, %d healed, %d held, %d failed", o.Downloaded, o.Imported, o.Healed, o.Held, o.Failed))
 	}
 	if sh := s.Shipments; sh != nil {
