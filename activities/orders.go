@@ -627,35 +627,12 @@ func cbAddress(a OrderAddress) cb.Address {
 		City:       strings.TrimSpace(a.City),
 		State:      strings.TrimSpace(a.State),
 		PostalCode: strings.TrimSpace(a.Zip),
-		Country:    CountryCode(a.Country),
+		Country:    cb.CountryCode(a.Country),
 	}
 	if len(out.State) > 5 {
 		out.County, out.State = out.State, ""
 	}
 	return out
-}
-
-// CountryCode normalises the country CartRover sends: ISO alpha-3 codes of common countries
-// ("USA") become alpha-2 (the CB client maps alpha-2 codes and CB names); anything else passes.
-func CountryCode(c string) string {
-	c = strings.TrimSpace(c)
-	switch strings.ToUpper(c) {
-	case "USA":
-		return "US"
-	case "CAN":
-		return "CA"
-	case "GBR":
-		return "GB"
-	case "AUS":
-		return "AU"
-	case "MEX":
-		return "MX"
-	case "DEU":
-		return "DE"
-	case "FRA":
-		return "FR"
-	}
-	return c
 }
 
 // sameAddress compares the street, city and postal code of two addresses on their letters and

@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/cartrover"
 	cb "github.com/cartrover-cb/ordermanager/connectedbusiness"
 	"github.com/cartrover-cb/ordermanager/settings"
@@ -70,7 +69,7 @@ func (r *reference) one(ctx context.Context, o cartrover.Order) error {
 	}
 	bt := cb.BusinessType(res.BusinessType)
 	ship := cb.Address{Address: strings.TrimSpace(o.ShipAddress1 + "\n" + o.ShipAddress2), City: o.ShipCity, State: o.ShipState,
-		PostalCode: o.ShipZip, Country: activities.CountryCode(o.ShipCountry)}
+		PostalCode: o.ShipZip, Country: cb.CountryCode(o.ShipCountry)}
 	if len(ship.State) > 5 {
 		ship.County, ship.State = ship.State, ""
 	}

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cartrover-cb/ordermanager/activities"
+	"github.com/cartrover-cb/ordermanager/connectedbusiness"
 )
 
 // orderActs is only used for method references: activity names come from the method names.
@@ -161,13 +162,13 @@ func (w *importOrder) checkAddress() error {
 			missing = append(missing, f.name)
 		}
 	}
-	if c := activities.CountryCode(a.Country); (c == "US" || c == "CA") && strings.TrimSpace(a.Zip) == "" {
+	if c := connectedbusiness.CountryCode(a.Country); (c == "US" || c == "CA") && strings.TrimSpace(a.Zip) == "" {
 		missing = append(missing, "ship_zip")
 	}
 	if len(missing) > 0 {
 		return w.held(activities.ErrTypeInvalidAddress, "the ship-to address lacks %s; correct the order in CartRover (or the cart)", strings.Join(missing, ", "))
 	}
-	if c := activities.CountryCode(a.Country); (c == "US" || c == "CA") && len(strings.TrimSpace(a.State)) > 5 {
+	if c := connectedbusiness.CountryCode(a.Country); (c == "US" || c == "CA") && len(strings.TrimSpace(a.State)) > 5 {
 		return w.held(activities.ErrTypeInvalidAddress, "ship_state %q is not a state code (CB keeps 5 characters); use the 2-letter code in CartRover (or the cart)", a.State)
 	}
 	return nil

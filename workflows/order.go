@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cartrover-cb/ordermanager/activities"
+	"github.com/cartrover-cb/ordermanager/connectedbusiness"
 	"github.com/cartrover-cb/ordermanager/settings"
 )
 
@@ -477,7 +478,7 @@ func (w *orderWF) catalog(ctx workflow.Context) (OrderCatalog, error) {
 			in.ItemNames = append(in.ItemNames, name)
 		}
 	}
-	country := activities.CountryCode(o.ShipTo.Country)
+	country := connectedbusiness.CountryCode(o.ShipTo.Country)
 	if r.CustomerClassTemplate == "" || r.ShipToClassTemplate == "" {
 		in.Templates = []activities.TemplateChoice{{BusinessType: r.BusinessType, Country: country}}
 	}

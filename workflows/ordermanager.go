@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cartrover-cb/ordermanager/activities"
+	"github.com/cartrover-cb/ordermanager/connectedbusiness"
 	"github.com/cartrover-cb/ordermanager/settings"
 )
 
@@ -378,10 +379,10 @@ func (m *orderManager) loadCatalog(ctx workflow.Context, orders []activities.Ord
 				in.ItemNames = append(in.ItemNames, name)
 			}
 		}
-		key := r.BusinessType + "|" + activities.CountryCode(o.ShipTo.Country)
+		key := r.BusinessType + "|" + connectedbusiness.CountryCode(o.ShipTo.Country)
 		if _, cached := m.templates[key]; !cached && !pairs[key] && (r.CustomerClassTemplate == "" || r.ShipToClassTemplate == "") {
 			pairs[key] = true
-			in.Templates = append(in.Templates, activities.TemplateChoice{BusinessType: r.BusinessType, Country: activities.CountryCode(o.ShipTo.Country)})
+			in.Templates = append(in.Templates, activities.TemplateChoice{BusinessType: r.BusinessType, Country: connectedbusiness.CountryCode(o.ShipTo.Country)})
 		}
 	}
 	in.ReferenceLists = !m.listsRead
@@ -433,7 +434,7 @@ func (m *catalogCache) catalogFor(o activities.Order, r settings.Resolved) Order
 	cat.ListsChecked = m.listsRead && len(m.methods) > 0
 	if method, _, ok := r.ShipMethod(o.ShipCode, o.Carrier, o.ShipCodeDescription); ok {
 		for _, cm := range m.methods {
-			if equalFold(cm.Group, method.Group) && equalFold(cm.Code, method.Code) {
+			if method.Is(cm.Group, cm.Code) {
 				c := cm
 				cat.ShippingMethod = &c
 				break
@@ -442,14 +443,14 @@ func (m *catalogCache) catalogFor(o activities.Order, r settings.Resolved) Order
 	}
 	if r.PaymentTerm != "" {
 		for _, t := range m.terms {
-			if equalFold(t.Code, r.PaymentTerm) {
+			if settings.SameCode(t.Code, r.PaymentTerm) {
 				c := t
 				cat.PaymentTerm = &c
 				break
 			}
 		}
 	}
-	tc := m.templates[r.BusinessType+"|"+activities.CountryCode(o.ShipTo.Country)]
+	tc := m.templates[r.BusinessType+"|"+connectedbusiness.CountryCode(o.ShipTo.Country)]
 	cat.CustomerTemplate, cat.ShipToTemplate = r.CustomerClassTemplate, r.ShipToClassTemplate
 	if cat.CustomerTemplate == "" {
 		cat.CustomerTemplate = tc.Customer
@@ -458,25 +459,6 @@ func (m *catalogCache) catalogFor(o activities.Order, r settings.Resolved) Order
 		cat.ShipToTemplate = tc.ShipTo
 	}
 	return cat
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // runPickup runs one pickup task as a child workflow and stores its summary.
