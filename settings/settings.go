@@ -16,9 +16,9 @@ type Settings struct {
 	Warehouse string `yaml:"warehouse" json:"warehouse"`
 	// PaymentTerm is the CB payment term code for new orders (its group is looked up in CB).
 	PaymentTerm string `yaml:"payment_term" json:"payment_term"`
-	// HoldInCartRover also puts held orders on error in CartRover, with the reason (off by default:
-	// the Merchant update route is an assumption, docs/specs/cartrover-api.md §5). Runs then list
-	// error orders after new ones.
+	// HoldInCartRover is read only by the previous release's ImportOrder runs still in flight: an
+	// Order workflow always puts a held order on error in CartRover, with the reason, so that it
+	// leaves the new list (docs/architecture.md, "Order lifecycle").
 	HoldInCartRover bool `yaml:"hold_in_cartrover" json:"hold_in_cartrover,omitempty"`
 	// Customers says how customers are matched and created.
 	Customers Customers `yaml:"customers" json:"customers"`
