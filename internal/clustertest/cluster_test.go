@@ -152,6 +152,9 @@ func runScenario(t *testing.T, root, backendName string) result {
 
 	// Namespace and search attributes, as an operator makes them.
 	starter := filepath.Join(root, "bin", "starter")
+	// Payloads are encrypted as in production: the starter (through this process's environment),
+	// the workers and this test's client share one keyring.
+	t.Setenv("PAYLOAD_ENCRYPTION_KEYS", temporaltest.PayloadKeys())
 	conn := []string{"--address", be.hostPort, "--namespace", namespace}
 	t.Log(strings.TrimSpace(run(t, nil, starter, append(conn, "setup", "--retention", "24h")...)))
 
@@ -160,7 +163,7 @@ func runScenario(t *testing.T, root, backendName string) result {
 		"TEMPORAL_ADDRESS=" + be.hostPort, "TEMPORAL_NAMESPACE=" + namespace,
 		"CARTROVER_BASE_URL=" + sb.CartRoverURL, "CARTROVER_API_USER=" + cartroversim.DefaultAPIUser, "CARTROVER_API_KEY=" + cartroversim.DefaultAPIKey,
 		"CB_BASE_URL=" + sb.CBURL, "CB_USER_CODE=" + cbsim.DefaultUserCode, "CB_PASSWORD=" + cbsim.DefaultPassword,
-		"OTEL_SDK_DISABLED=true", "LOG_LEVEL=warn",
+		"OTEL_SDK_DISABLED=true", "LOG_LEVEL=warn", "PAYLOAD_ENCRYPTION_KEYS=" + temporaltest.PayloadKeys(),
 	}
 	workerEnv = append(workerEnv, pacerEnv()...)
 	taken := map[int]bool{}

@@ -12,6 +12,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+
+	"github.com/cartrover-cb/ordermanager/internal/temporaltest"
 )
 
 // backend is a running Temporal service the scenario uses.
@@ -93,8 +95,8 @@ func (b *backend) waitHealthy(t *testing.T, timeout time.Duration) {
 }
 
 func (b *backend) dial(namespace string) (client.Client, error) {
-	return client.Dial(client.Options{
+	return client.Dial(temporaltest.Codec().ClientOptions(client.Options{
 		HostPort: b.hostPort, Namespace: namespace,
 		Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
-	})
+	}))
 }
