@@ -13,6 +13,7 @@ import (
 
 	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/settings"
+	"github.com/cartrover-cb/ordermanager/telemetry"
 )
 
 // Workflow type names, registered with these exact names so schedules and the CLI can start them.
@@ -136,6 +137,9 @@ type RunSummary struct {
 	Products  *ProductsSummary  `json:"products,omitempty"`
 	// Continuations counts the continue-as-new hops this run took.
 	Continuations int `json:"continuations,omitempty"`
+	// Unreachable lists the systems (cartrover, connectedbusiness) the worker could not reach, and
+	// since when, while the run waited on a page; empty once they answer again.
+	Unreachable []telemetry.DependencyState `json:"unreachable,omitempty"`
 }
 
 // OrdersSummary holds the Order Send figures.

@@ -124,8 +124,12 @@ func (m *orderManager) done(t Task) bool {
 func (m *orderManager) setDetails(ctx workflow.Context) {
 	if o := m.summary.Orders; o != nil && o.Dispatch != nil {
 		d := o.Dispatch
-		workflow.SetCurrentDetails(ctx, fmt.Sprintf("orders: %d listed, %d dispatched: %d new, %d new and held, %d already held, %d rechecked, %d importing, %d already in CB, %d quarantined, %d skipped (on hold / sending canceled)",
-			d.Listed, d.Dispatched, d.New, d.NewHeld, d.AlreadyHeld, d.Rechecked+o.Rechecked, d.Importing, d.AlreadyInCB, d.Quarantined, d.Skipped))
+		details := fmt.Sprintf("orders: %d listed, %d dispatched: %d new, %d new and held, %d already held, %d rechecked, %d importing, %d already in CB, %d quarantined, %d skipped (on hold / sending canceled)",
+			d.Listed, d.Dispatched, d.New, d.NewHeld, d.AlreadyHeld, d.Rechecked+o.Rechecked, d.Importing, d.AlreadyInCB, d.Quarantined, d.Skipped)
+		for _, u := range m.summary.Unreachable {
+			details += fmt.Sprintf("; %s unreachable since %s", u.System, u.Since.UTC().Format(time.RFC3339))
+		}
+		workflow.SetCurrentDetails(ctx, details)
 		return
 	}
 	if o := m.summary.Orders; o != nil {

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/settings"
+	"github.com/cartrover-cb/ordermanager/telemetry"
 )
 
 // dispatchVersion is the workflow.GetVersion change ID under which Order Send dispatches orders to
@@ -53,7 +55,11 @@ func (m *orderManager) dispatchOrders(ctx workflow.Context) error {
 			SkipKeys: m.carry.Boundary, CustRefs: m.in.CustRefs,
 		}
 		var page activities.DispatchPageResult
-		if err := workflow.ExecuteActivity(dispatchOptions(ctx), orderActs.DispatchPage, in).Get(ctx, &page); err != nil {
+		fut := workflow.ExecuteActivity(dispatchOptions(ctx), orderActs.DispatchPage, in)
+		if workflow.GetVersion(ctx, dependenciesVersion, workflow.DefaultVersion, 1) == 1 {
+			m.watchDependencies(ctx, fut)
+		}
+		if err := fut.Get(ctx, &page); err != nil {
 			return err
 		}
 		s.Dispatch.Add(page.Counts)
@@ -90,6 +96,53 @@ func (m *orderManager) dispatchOrders(ctx workflow.Context) error {
 			return m.continueAsNew(ctx)
 		}
 	}
+}
+
+// dependenciesVersion is the workflow.GetVersion change ID under which a run waiting on a page
+// asks the worker which systems it cannot reach (runs recorded before it just wait).
+const dependenciesVersion = "progress-dependencies"
+
+// dependencyCheckEvery is how long a run waits on one page before it asks the worker which systems
+// it cannot reach, so that its progress query says "CB unreachable since …" during an outage.
+const dependencyCheckEvery = 30 * time.Second
+
+// watchDependencies waits for page and, every dependencyCheckEvery it is not ready, records in the
+// run's summary which systems the worker cannot reach (a local activity reads the worker's view:
+// its clients mark a system unreachable when it stops answering). A page done in time costs one
+// timer and nothing else.
+func (m *orderManager) watchDependencies(ctx workflow.Context, page workflow.Future) {
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	for !page.IsReady() {
+		ready := false
+		workflow.NewSelector(ctx).
+			AddFuture(page, func(workflow.Future) { ready = true }).
+			AddFuture(workflow.NewTimer(tctx, dependencyCheckEvery), func(workflow.Future) {}).
+			Select(ctx)
+		if ready {
+			break
+		}
+		m.refreshDependencies(ctx)
+	}
+	if len(m.summary.Unreachable) > 0 {
+		m.refreshDependencies(ctx) // the page is done: say whether they answer again
+	}
+}
+
+func (m *orderManager) refreshDependencies(ctx workflow.Context) {
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 5 * time.Second})
+	var states []telemetry.DependencyState
+	if err := workflow.ExecuteLocalActivity(lctx, workerDependencies).Get(ctx, &states); err != nil {
+		m.logger.Warn("Could not read which systems the worker reaches", "Error", err)
+		return
+	}
+	m.summary.Unreachable = states
+	m.setDetails(ctx)
+}
+
+// workerDependencies is the local activity behind refreshDependencies: the worker's own view.
+func workerDependencies(context.Context) ([]telemetry.DependencyState, error) {
+	return telemetry.Unreachable(), nil
 }
 
 // maxBoundary bounds the keys a run carries for the orders created in its watermark's second.

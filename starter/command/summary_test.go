@@ -3,9 +3,11 @@ package command_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/starter/command"
+	"github.com/cartrover-cb/ordermanager/telemetry"
 	"github.com/cartrover-cb/ordermanager/workflows"
 )
 
@@ -18,6 +20,10 @@ func TestADispatchingRunsSummarySaysWhatItFoundNotZeroImports(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary %q lacks %q", got, want)
 		}
+	}
+	s.Unreachable = []telemetry.DependencyState{{System: telemetry.SystemCB, Since: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}}
+	if got := command.FormatSummary(s); !strings.Contains(got, "connectedbusiness unreachable since 2026-12-01T09:00:00Z") {
+		t.Errorf("summary %q does not say CB is unreachable", got)
 	}
 	if strings.Contains(got, "imported") {
 		t.Errorf("a dispatching run does not import; summary %q", got)

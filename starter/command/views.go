@@ -257,6 +257,9 @@ func FormatSummary(s *workflows.RunSummary) string {
 	if p := s.Products; p != nil {
 		parts = append(parts, fmt.Sprintf("products: %d items, %d posted, %d failed", p.Items, p.Posted, p.Failed))
 	}
+	for _, u := range s.Unreachable {
+		parts = append(parts, fmt.Sprintf("%s unreachable since %s", u.System, u.Since.UTC().Format(time.RFC3339)))
+	}
 	if len(parts) == 0 {
 		return fmt.Sprintf("tasks %s: no figures", joinTasks(s.Tasks))
 	}
