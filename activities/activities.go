@@ -12,8 +12,7 @@ import (
 	"github.com/cartrover-cb/ordermanager/connectedbusiness"
 )
 
-// Activities holds the clients the activities use. The same value is registered on the main task
-// queue and on the CartRover task queue; the workflows choose the queue per call.
+// Activities holds the clients the activities use; the worker registers it on its one task queue.
 type Activities struct {
 	// CartRover is the CartRover Merchant API client.
 	CartRover *cartrover.Client

@@ -55,8 +55,8 @@ type inventoryProgress struct {
 }
 
 // SyncInventoryBatch reads the next batch of CB items after in.Cursor with their free stock in
-// in.Warehouses, and posts one CartRover inventory update for them (the only CartRover call: run it
-// on the CartRover task queue). Quantities are CB free stock minus safety stock, never below zero:
+// in.Warehouses, and posts one CartRover inventory update for them (the only CartRover call, paced
+// by the client). Quantities are CB free stock minus safety stock, never below zero:
 // per warehouse (PerWarehouse) or summed. A SKU safety stock wins over the warehouse's; in the sum
 // it is held back once from the total. SKUs CartRover does not know are counted, not failed.
 func (a *Activities) SyncInventoryBatch(ctx context.Context, in InventoryBatchInput) (InventoryBatchResult, error) {

@@ -50,7 +50,7 @@ type productProgress struct {
 
 // SyncProductsBatch reads the next batch of CB items after in.Cursor, reads the details of the
 // active ones (description, UPC per unit of measure, weight, retail and wholesale prices) and posts
-// them to CartRover's product route in one call (run it on the CartRover task queue). Phased-out
+// them to CartRover's product route in one call (paced by the client). Phased-out
 // items are counted as inactive and not posted.
 func (a *Activities) SyncProductsBatch(ctx context.Context, in ProductBatchInput) (ProductBatchResult, error) {
 	batch := in.BatchSize

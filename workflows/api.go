@@ -33,13 +33,10 @@ const (
 // ProgressQuery is the query every OrderManager run answers with its RunSummary so far.
 const ProgressQuery = "progress"
 
-// DefaultTaskQueue is the task queue workflows and CB activities run on unless TASK_QUEUE says otherwise.
+// DefaultTaskQueue is the task queue of the workflows and all their activities unless TASK_QUEUE says
+// otherwise. CartRover activities need no queue of their own: the CartRover client's pacer keeps
+// every worker together under CartRover's per-user limit.
 const DefaultTaskQueue = "order-manager"
-
-// CartRoverTaskQueue returns the task queue for CartRover activities: the workflow's own. The
-// CartRover client's pacer keeps every worker together under CartRover's per-user limit, so
-// CartRover activities need no queue (nor server-side rate cap) of their own.
-func CartRoverTaskQueue(taskQueue string) string { return taskQueue }
 
 // ImportOrderWorkflowID is the child workflow ID of one CartRover order: derived from cust_ref,
 // so two overlapping runs can never import one order twice.

@@ -314,12 +314,11 @@ func cbOrderOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// crOrderOptions are the options of a CartRover call: on the CartRover task queue, whose
-// server-side rate cap keeps all workers together under CartRover's limit; RateLimit answers
-// retry after the delay they carry, so more attempts are allowed.
+// crOrderOptions are the options of a CartRover call (the client's pacer keeps all workers under
+// CartRover's limit); RateLimit answers retry after the delay they carry, so more attempts are
+// allowed.
 func crOrderOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           CartRoverTaskQueue(workflow.GetInfo(ctx).TaskQueueName),
 		StartToCloseTimeout: 45 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
@@ -334,7 +333,6 @@ func crOrderOptions(ctx workflow.Context) workflow.Context {
 // is held and in the run summary either way).
 func crFlagOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           CartRoverTaskQueue(workflow.GetInfo(ctx).TaskQueueName),
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 3},
 	})

@@ -23,8 +23,7 @@ type inventoryCarry struct {
 // It walks every CB item with a cursor, one activity per batch of settings.Inventory.BatchSize
 // items: the activity reads the items and their free stock in the configured warehouses, applies
 // safety stock (never below zero), maps ItemName → CartRover SKU and posts the batch in one
-// CartRover call. It runs on the CartRover task queue (one CartRover call per activity, so the
-// queue's rate cap is CartRover's), and returns only counts and the next cursor: 10,000 items
+// CartRover call (one CartRover call per activity, paced by the client), and returns only counts and the next cursor: 10,000 items
 // are 100 activities of a few hundred bytes each. The workflow continues as new, carrying the
 // cursor and the figures, when the server suggests it.
 //

@@ -506,10 +506,9 @@ func cbCatalogOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// crListOptions: CartRover list/get calls on the CartRover task queue (rate capped server-side).
+// crListOptions: CartRover list/get calls (paced by the CartRover client).
 func crListOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           CartRoverTaskQueue(workflow.GetInfo(ctx).TaskQueueName),
 		StartToCloseTimeout: 2 * time.Minute,
 		HeartbeatTimeout:    time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{

@@ -166,7 +166,6 @@ func union(a, b []string) []string {
 // Update-with-Start per order; a retry resumes from the heartbeat.
 func dispatchOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           CartRoverTaskQueue(workflow.GetInfo(ctx).TaskQueueName),
 		StartToCloseTimeout: 5 * time.Minute,
 		HeartbeatTimeout:    time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{

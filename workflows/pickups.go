@@ -47,13 +47,11 @@ func cbOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// cartRoverOptions are the options of an activity that makes one CartRover call: it runs on the
-// CartRover task queue, whose server-side activities-per-second cap keeps every worker together
-// under CartRover's per-user limit. RateLimit answers carry NextRetryDelay, so more attempts are
-// allowed than for CB; ScheduleToStart is unbounded because waiting in that queue is the pacing.
+// cartRoverOptions are the options of an activity that makes one CartRover call; the client's
+// pacer keeps every worker together under CartRover's per-user limit. RateLimit answers carry
+// NextRetryDelay, so more attempts are allowed than for CB.
 func cartRoverOptions(ctx workflow.Context, startToClose time.Duration) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           CartRoverTaskQueue(workflow.GetInfo(ctx).TaskQueueName),
 		StartToCloseTimeout: startToClose,
 		HeartbeatTimeout:    30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{

@@ -15,7 +15,7 @@ import (
 
 // shipmentChunk is how many shipped orders one CB box read covers; their posts run concurrently.
 // It bounds both the activity payload (≈25 orders × a few boxes) and the posts in flight, which the
-// CartRover task queue paces anyway.
+// CartRover client paces anyway.
 const shipmentChunk = 25
 
 // openListLimit is the CartRover list page size (its maximum).
