@@ -108,8 +108,8 @@ const dependencyCheckEvery = 30 * time.Second
 
 // watchDependencies waits for page and, every dependencyCheckEvery it is not ready, records in the
 // run's summary which systems the worker cannot reach (a local activity reads the worker's view:
-// its clients mark a system unreachable when it stops answering). A page done in time costs one
-// timer and nothing else.
+// its clients mark a system unreachable when it stops answering). A page done in time costs a
+// started and a canceled timer (two events).
 func (m *orderManager) watchDependencies(ctx workflow.Context, page workflow.Future) {
 	tctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()

@@ -10,13 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/internal/temporaltest"
 	"github.com/cartrover-cb/ordermanager/sandbox"
-	"github.com/cartrover-cb/ordermanager/sandbox/cartroversim"
 	"github.com/cartrover-cb/ordermanager/sandbox/cbsim"
 	"github.com/cartrover-cb/ordermanager/starter/command"
-	"github.com/cartrover-cb/ordermanager/worker/workerapp"
 )
 
 // TestApplyKeepsWhatItIsNotToldAndPrintsEveryChange: re-applying with fewer flags must not reset
@@ -109,13 +106,7 @@ func TestSettingsCheckAgainstCBRefusesToTakeOverARunningWorkersSession(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts, err := workerapp.NewActivities(
-		config.CartRover{BaseURL: sb.CartRoverURL, APIUser: cartroversim.DefaultAPIUser, APIKey: cartroversim.DefaultAPIKey}, config.CartRoverRate{},
-		config.CB{BaseURL: sb.CBURL, UserCode: cbsim.DefaultUserCode, Password: cbsim.DefaultPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := temporaltest.NewEnv(t, acts, temporaltest.WorkerOptions{})
+	acts, env := sandboxWorker(t, sb)
 	if err := acts.CB.SignIn(ctx); err != nil {
 		t.Fatal(err)
 	}

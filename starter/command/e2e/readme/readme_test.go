@@ -21,6 +21,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/internal/temporaltest"
 	"github.com/cartrover-cb/ordermanager/sandbox"
@@ -192,13 +193,7 @@ func TestEveryCommandLineOfTheREADMEWorks(t *testing.T) {
 	if sb.CartRover.HeldReason(heldRef) != cartroversim.HeldUnmappedShip {
 		t.Fatalf("the README's held example %s is not held for its ship code in the sandbox seed (%q)", heldRef, sb.CartRover.HeldReason(heldRef))
 	}
-	acts, err := workerapp.NewActivities(
-		config.CartRover{BaseURL: sb.CartRoverURL, APIUser: cartroversim.DefaultAPIUser, APIKey: cartroversim.DefaultAPIKey}, config.CartRoverRate{},
-		config.CB{BaseURL: sb.CBURL, UserCode: cbsim.DefaultUserCode, Password: cbsim.DefaultPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := temporaltest.NewEnv(t, acts, temporaltest.WorkerOptions{})
+	_, env := sandboxWorker(t, sb)
 	t.Setenv("CB_BASE_URL", sb.CBURL)
 	t.Setenv("CB_USER_CODE", cbsim.DefaultUserCode)
 	t.Setenv("CB_PASSWORD", cbsim.DefaultPassword)
@@ -430,4 +425,17 @@ func (w *syncWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
+}
+
+// sandboxWorker starts a worker of the test's dev server whose clients talk to sb's simulators
+// with their default credentials, as `make run`'s worker does.
+func sandboxWorker(t *testing.T, sb *sandbox.Sandbox) (*activities.Activities, *temporaltest.Env) {
+	t.Helper()
+	acts, err := workerapp.NewActivities(
+		config.CartRover{BaseURL: sb.CartRoverURL, APIUser: cartroversim.DefaultAPIUser, APIKey: cartroversim.DefaultAPIKey}, config.CartRoverRate{},
+		config.CB{BaseURL: sb.CBURL, UserCode: cbsim.DefaultUserCode, Password: cbsim.DefaultPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acts, temporaltest.NewEnv(t, acts, temporaltest.WorkerOptions{})
 }
