@@ -329,6 +329,37 @@ func crOrderOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// placeOptions are the options of PlaceOrder (CB lookups and one write, then one CartRover call).
+// Its retries are bounded by time, not attempts: a RateLimit answer (the CartRover pacer's or
+// CartRover's own) only delays the next attempt by the delay it carries, so a busy bucket never
+// fails the order; a fault that outlasts ScheduleToClose is waited out by the workflow.
+func placeOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    45 * time.Second,
+		ScheduleToCloseTimeout: 10 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    10 * time.Second,
+		},
+	})
+}
+
+// cbCatalogLocalOptions are the options of the order's catalogue check as a local activity. The
+// dispatch answers after it, so it gives up after checkWait (the workflow then waits and tries
+// again); reads the worker already made are remembered, so a retry does not repeat them.
+func cbCatalogLocalOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: checkWait,
+		StartToCloseTimeout:    10 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    200 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumInterval:    3 * time.Second,
+		},
+	})
+}
+
 // crFlagOptions are for the best-effort FlagOrder call: a few attempts, then give up (the order
 // is held and in the run summary either way).
 func crFlagOptions(ctx workflow.Context) workflow.Context {

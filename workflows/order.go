@@ -202,10 +202,16 @@ const checkWait = 20 * time.Second
 // shipping methods): false when that held it. A run's download_limit thus counts only orders that
 // are importable, not ones CB's catalogue holds. When CB is slow or down it answers true after
 // checkWait (the order counts as new; the attempt goes on).
+//
+// Under placeVersion the catalogue check is a local activity bounded by checkWait, whose failure
+// sets Failing: the wait needs no timer.
 func (w *orderWF) awaitChecked(ctx workflow.Context) bool {
-	_, _ = workflow.AwaitWithTimeout(ctx, checkWait, func() bool {
-		return w.checked || w.st.Failing != "" || w.st.Stage != activities.StageReceived
-	})
+	done := func() bool { return w.checked || w.st.Failing != "" || w.st.Stage != activities.StageReceived }
+	if w.placing(ctx) {
+		_ = workflow.Await(ctx, done)
+	} else {
+		_, _ = workflow.AwaitWithTimeout(ctx, checkWait, done)
+	}
 	return w.st.Stage != activities.StageHeld
 }
 
@@ -426,7 +432,20 @@ func (w *orderWF) importOrder(ctx workflow.Context) {
 	}
 }
 
+// placeVersion is the workflow.GetVersion change ID under which an import checks the catalogue in a
+// local activity and places the order with one PlaceOrder activity (customer lookup, sales order,
+// at_wms), instead of LoadCatalog, EnsureCustomer, CreateSalesOrder and MarkAtWMS one by one.
+const placeVersion = "order-place"
+
+// placing reports whether this run imports with PlaceOrder (placeVersion).
+func (w *orderWF) placing(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, placeVersion, workflow.DefaultVersion, 1) == 1
+}
+
 func (w *orderWF) importOnce(ctx workflow.Context) error {
+	if w.placing(ctx) {
+		return w.place(ctx)
+	}
 	if w.st.Stage == activities.StageReceived {
 		cat, err := w.catalog(ctx)
 		if err != nil {
@@ -466,7 +485,72 @@ func (w *orderWF) importOnce(ctx workflow.Context) error {
 	return nil
 }
 
-// catalog looks up what the order needs from CB (items, reference lists, class templates).
+// place is one import attempt under placeVersion: the catalogue check (a local activity: no
+// events but its marker), then PlaceOrder, which finds a returning customer, creates the sales
+// order and acknowledges it in CartRover. A new customer or ship-to is created in CustomerLock (as
+// before), then PlaceOrder runs again with it. An order found in CB whose acknowledgement failed
+// moves to in_cb, and later attempts only acknowledge it.
+func (w *orderWF) place(ctx workflow.Context) error {
+	if w.st.Stage == activities.StageInCB {
+		if err := workflow.ExecuteActivity(crOrderOptions(ctx), orderActs.MarkAtWMS, w.st.Key).Get(ctx, nil); err != nil {
+			return err
+		}
+		w.setStage(activities.StageAtWMS)
+		w.story(ctx, "at_wms in CartRover")
+		return nil
+	}
+	cat, err := w.catalog(ctx)
+	if err != nil {
+		return err
+	}
+	imp := w.importer(cat, false)
+	so, err := imp.mapOrder()
+	if err != nil {
+		return err
+	}
+	w.checked = true
+	in := activities.PlaceOrderInput{SalesOrder: so, Customer: imp.customerInput()}
+	var res activities.PlaceOrderResult
+	err = workflow.ExecuteActivity(placeOptions(ctx), orderActs.PlaceOrder, in).Get(ctx, &res)
+	if err == nil && res.NeedCustomer {
+		cust, lerr := w.lockCustomer(ctx, in.Customer)
+		if lerr != nil {
+			return lerr
+		}
+		res.Customer = cust
+		if !cust.CreditHold {
+			in.SalesOrder.CustomerCode, in.SalesOrder.ShipToCode, in.SalesOrder.ShipToName = cust.CustomerCode, cust.ShipToCode, cust.ShipToName
+			err = workflow.ExecuteActivity(placeOptions(ctx), orderActs.PlaceOrder, in).Get(ctx, &res)
+		}
+	}
+	if placed, ok := activities.PlacedOrder(err); ok {
+		w.inCB(ctx, placed) // the attempt's outcome is published with the stage
+	}
+	if err != nil {
+		return err
+	}
+	if err := w.creditHold(imp, res.Customer); err != nil {
+		return err
+	}
+	w.inCB(ctx, res)
+	w.setStage(activities.StageAtWMS)
+	w.story(ctx, "at_wms in CartRover")
+	return nil
+}
+
+// inCB records the CB sales order of the order.
+func (w *orderWF) inCB(ctx workflow.Context, res activities.PlaceOrderResult) {
+	w.st.CustomerCode, w.st.SalesOrderCode, w.st.Healed = res.Customer.CustomerCode, res.SalesOrder.Code, res.SalesOrder.Existed
+	w.setStage(activities.StageInCB)
+	if res.SalesOrder.Existed {
+		w.story(ctx, "already in CB as %s (not created twice)", res.SalesOrder.Code)
+	} else {
+		w.story(ctx, "in CB as sales order %s (customer %s)", res.SalesOrder.Code, res.Customer.CustomerCode)
+	}
+}
+
+// catalog looks up what the order needs from CB (items, reference lists, class templates); under
+// placeVersion in a local activity.
 func (w *orderWF) catalog(ctx workflow.Context) (OrderCatalog, error) {
 	o, r := *w.st.Order, w.st.Settings
 	in := activities.CatalogInput{ReferenceLists: true}
@@ -483,7 +567,11 @@ func (w *orderWF) catalog(ctx workflow.Context) (OrderCatalog, error) {
 		in.Templates = []activities.TemplateChoice{{BusinessType: r.BusinessType, Country: country}}
 	}
 	var c activities.Catalog
-	if err := workflow.ExecuteActivity(cbCatalogOptions(ctx), orderActs.LoadCatalog, in).Get(ctx, &c); err != nil {
+	fut := workflow.ExecuteActivity(cbCatalogOptions(ctx), orderActs.LoadCatalog, in)
+	if w.placing(ctx) {
+		fut = workflow.ExecuteLocalActivity(cbCatalogLocalOptions(ctx), orderActs.LoadCatalog, in)
+	}
+	if err := fut.Get(ctx, &c); err != nil {
 		return OrderCatalog{}, err
 	}
 	m := &catalogCache{items: map[string]*activities.CatalogItem{}, templates: map[string]activities.TemplateChoice{}}
@@ -511,6 +599,17 @@ func (w *orderWF) ensureCustomer(ctx workflow.Context, imp *importOrder) (activi
 	if cust.CustomerCode != "" && (cust.ShipToCode != "" || cust.CreditHold) {
 		return cust, w.creditHold(imp, cust)
 	}
+	cust, err := w.lockCustomer(ctx, in)
+	if err != nil {
+		return cust, err
+	}
+	return cust, w.creditHold(imp, cust)
+}
+
+// lockCustomer finds or creates the order's customer and ship-to in the CustomerLock child of its
+// customer key, waiting its turn while another order of the customer holds the key.
+func (w *orderWF) lockCustomer(ctx workflow.Context, in activities.EnsureCustomerInput) (activities.CustomerResult, error) {
+	var cust activities.CustomerResult
 	id := CustomerLockWorkflowID(activities.CustomerKey(in))
 	wait := time.Second
 	for i := 0; ; i++ {
@@ -529,9 +628,8 @@ func (w *orderWF) ensureCustomer(ctx workflow.Context, imp *importOrder) (activi
 		if err != nil {
 			return cust, unwrapChild(err)
 		}
-		break
+		return cust, nil
 	}
-	return cust, w.creditHold(imp, cust)
 }
 
 // creditHold holds an order whose CB customer is on credit hold.
