@@ -567,9 +567,11 @@ func (w *orderWF) catalog(ctx workflow.Context) (OrderCatalog, error) {
 		in.Templates = []activities.TemplateChoice{{BusinessType: r.BusinessType, Country: country}}
 	}
 	var c activities.Catalog
-	fut := workflow.ExecuteActivity(cbCatalogOptions(ctx), orderActs.LoadCatalog, in)
+	var fut workflow.Future
 	if w.placing(ctx) {
 		fut = workflow.ExecuteLocalActivity(cbCatalogLocalOptions(ctx), orderActs.LoadCatalog, in)
+	} else {
+		fut = workflow.ExecuteActivity(cbCatalogOptions(ctx), orderActs.LoadCatalog, in)
 	}
 	if err := fut.Get(ctx, &c); err != nil {
 		return OrderCatalog{}, err

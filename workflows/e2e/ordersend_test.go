@@ -507,9 +507,27 @@ func TestRecordReplayHistories(t *testing.T) {
 		}
 	}
 	write("ordermanager_dispatch.json", run.GetID())
-	write("order.json", workflows.OrderWorkflowID(refs[0]))
-	write("order_held.json", workflows.OrderWorkflowID(refs[5]))
-	o, _ := s.cr.Order(refs[0])
+	// order.json and order_held.json stay as the release before PlaceOrder recorded them; the
+	// order_place*.json files are this release's: a returning and a new customer, and a held order.
+	returning, newCustomer := "", ""
+	for _, ref := range refs[:5] {
+		child := false
+		for _, e := range history(t, s.env.Client, workflows.OrderWorkflowID(ref)) {
+			child = child || e.GetEventType() == enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
+		}
+		if child && newCustomer == "" {
+			newCustomer = ref
+		} else if !child && returning == "" {
+			returning = ref
+		}
+	}
+	if returning == "" || newCustomer == "" {
+		t.Fatalf("want a returning and a new customer among %v", refs[:5])
+	}
+	write("order_place.json", workflows.OrderWorkflowID(returning))
+	write("order_place_newcustomer.json", workflows.OrderWorkflowID(newCustomer))
+	write("order_place_held.json", workflows.OrderWorkflowID(refs[5]))
+	o, _ := s.cr.Order(newCustomer)
 	write("customerlock.json", workflows.CustomerLockWorkflowID(strings.ToLower(strings.TrimSpace(firstNonEmpty(o.CustEmail, o.ShipEmail)))))
 }
 
