@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 	"unicode"
 
 	"go.temporal.io/sdk/activity"
@@ -342,10 +341,12 @@ type catalogProgress struct {
 	TemplsDone int     `json:"templates_done,omitempty"`
 }
 
-// LoadCatalog reads, in one activity per page of orders, the CB facts the page's orders need:
-// items by name, and on the first page the shipping methods, payment terms and class templates.
-// The workflow caches the answers for the whole run, so no order looks them up again. Progress is
-// kept in heartbeat details: a retry resumes where the failed attempt stopped.
+// LoadCatalog reads the CB facts orders need: items by name, the shipping methods and payment
+// terms, and class templates. An Order checks itself with it as a local activity; the previous
+// release's OrderManager called it once per page. It makes each read once: a transient fault fails
+// the attempt and Temporal's retry policy (the workflow's) decides when to try again. A retry does
+// not repeat what an earlier attempt read: the worker remembers reads for a minute (catalogTTL),
+// and an activity (not local) attempt also resumes from its heartbeat.
 func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog, error) {
 	var p catalogProgress
 	if activity.HasHeartbeatDetails(ctx) {
@@ -359,7 +360,7 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 	for ; p.ItemsDone < len(names); p.ItemsDone++ {
 		name := names[p.ItemsDone]
 		it, err := memoGet(&a.memo, "item:"+name, func() (*cb.Item, error) {
-			return readWithRetry(ctx, func() (*cb.Item, error) { return a.CB.ItemByName(ctx, name) })
+			return a.CB.ItemByName(ctx, name)
 		})
 		if err != nil {
 			beat()
@@ -372,13 +373,13 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 	}
 	if in.ReferenceLists && !p.ListsDone {
 		methods, err := memoGet(&a.memo, "methods", func() ([]cb.ShippingMethod, error) {
-			return readWithRetry(ctx, func() ([]cb.ShippingMethod, error) { return a.CB.ShippingMethods(ctx) })
+			return a.CB.ShippingMethods(ctx)
 		})
 		if err != nil {
 			return Catalog{}, classifyOrderErr(err, "CB shipping methods", ErrTypeCBRejectedOrder)
 		}
 		terms, err := memoGet(&a.memo, "terms", func() ([]cb.PaymentTerm, error) {
-			return readWithRetry(ctx, func() ([]cb.PaymentTerm, error) { return a.CB.PaymentTerms(ctx) })
+			return a.CB.PaymentTerms(ctx)
 		})
 		if err != nil {
 			return Catalog{}, classifyOrderErr(err, "CB payment terms", ErrTypeCBRejectedOrder)
@@ -396,13 +397,13 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 		tc := in.Templates[p.TemplsDone]
 		bt := cb.BusinessType(tc.BusinessType)
 		cust, err := memoGet(&a.memo, "ctpl:"+tc.BusinessType+"|"+tc.Country, func() ([]cb.ClassTemplate, error) {
-			return readWithRetry(ctx, func() ([]cb.ClassTemplate, error) { return a.CB.CustomerClassTemplates(ctx, bt, tc.Country) })
+			return a.CB.CustomerClassTemplates(ctx, bt, tc.Country)
 		})
 		if err != nil && !cb.IsKind(err, cb.KindInvalidCountry) {
 			return Catalog{}, classifyOrderErr(err, "CB customer class templates for "+tc.Country, ErrTypeCBRejectedOrder)
 		}
 		ship, err := memoGet(&a.memo, "stpl:"+tc.BusinessType+"|"+tc.Country, func() ([]cb.ClassTemplate, error) {
-			return readWithRetry(ctx, func() ([]cb.ClassTemplate, error) { return a.CB.ShipToClassTemplates(ctx, bt, tc.Country) })
+			return a.CB.ShipToClassTemplates(ctx, bt, tc.Country)
 		})
 		if err != nil && !cb.IsKind(err, cb.KindInvalidCountry) {
 			return Catalog{}, classifyOrderErr(err, "CB ship-to class templates for "+tc.Country, ErrTypeCBRejectedOrder)
@@ -413,25 +414,6 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 		beat()
 	}
 	return p.Catalog, nil
-}
-
-// readWithRetry repeats one idempotent CB read up to twice, shortly, on a transient fault. A page's
-// catalogue is dozens of reads: retrying the whole activity for each fault would crawl under a
-// flaky CB (the heartbeat keeps what was read across activity retries as well).
-func readWithRetry[T any](ctx context.Context, read func() (T, error)) (T, error) {
-	var v T
-	var err error
-	for i := 1; ; i++ {
-		v, err = read()
-		if err == nil || i == 3 || !cb.IsRetryable(err) {
-			return v, err
-		}
-		select {
-		case <-ctx.Done():
-			return v, err
-		case <-time.After(time.Duration(i) * 100 * time.Millisecond):
-		}
-	}
 }
 
 // pickTemplate chooses the default template of a business type: the one marked default, else the
