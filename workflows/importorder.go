@@ -315,16 +315,17 @@ func cbOrderOptions(ctx workflow.Context) workflow.Context {
 }
 
 // crOrderOptions are the options of a CartRover call (the client's pacer keeps all workers under
-// CartRover's limit); RateLimit answers retry after the delay they carry, so more attempts are
-// allowed.
+// CartRover's limit). Retries are bounded by time, not attempts: a RateLimit answer only delays
+// the next attempt by the delay it carries, however many there are, so a busy bucket never fails
+// the order; a fault that outlasts ScheduleToClose is waited out by the workflow.
 func crOrderOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 45 * time.Second,
+		StartToCloseTimeout:    45 * time.Second,
+		ScheduleToCloseTimeout: 15 * time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
 			MaximumInterval:    time.Minute,
-			MaximumAttempts:    12,
 		},
 	})
 }
@@ -360,11 +361,14 @@ func cbCatalogLocalOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// crFlagOptions are for the best-effort FlagOrder call: a few attempts, then give up (the order
-// is held and in the run summary either way).
+// crFlagOptions are for the best-effort FlagOrder call: retried for 45 s, then given up (the
+// order is held and in the run summary either way). The bound is time, not attempts, so RateLimit
+// answers only delay the call; it stays under the dispatching activity's heartbeat timeout, since
+// a dispatch answers only after the flag.
 func crFlagOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 3},
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 45 * time.Second,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second},
 	})
 }

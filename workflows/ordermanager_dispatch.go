@@ -163,13 +163,15 @@ func union(a, b []string) []string {
 }
 
 // dispatchOptions: one CartRover list call per attempt (paced by the CartRover client), then one
-// Update-with-Start per order; a retry resumes from the heartbeat.
+// Update-with-Start per order; a retry resumes from the heartbeat. Retries are bounded by time,
+// so RateLimit answers only delay the page.
 func dispatchOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 5 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
+		StartToCloseTimeout:    5 * time.Minute,
+		ScheduleToCloseTimeout: 15 * time.Minute,
+		HeartbeatTimeout:       time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 12,
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
 		},
 	})
 }
