@@ -3,6 +3,13 @@
 // activity context, and classifies errors: retryable faults are returned as they are (Temporal
 // retries them with the bounded policies the workflows set), and problems a human must fix are
 // non-retryable application errors with a stable type name.
+//
+// The order path, by behaviour: order.go is the order (the compact Order a CartRover order becomes);
+// orders_dispatch.go lists CartRover's new orders and hands each to its Order workflow; catalog.go
+// reads the CB items, reference lists and class templates an order is checked against;
+// customer.go finds or creates the CB customer and ship-to (and compares addresses);
+// salesorder.go puts the order in CB and acknowledges it in CartRover (PlaceOrder); orders.go holds
+// the other CartRover order calls (list, get, at_wms, error) and the order errors' classification.
 package activities
 
 import (

@@ -3,10 +3,107 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
 
+	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+
+	cb "github.com/cartrover-cb/ordermanager/connectedbusiness"
 )
+
+// SalesOrderInput is the CB sales order to create for one CartRover order (already mapped).
+type SalesOrderInput struct {
+	CustRef      string            `json:"cust_ref"`
+	CustomerCode string            `json:"customer_code"`
+	ShipToCode   string            `json:"ship_to_code"`
+	ShipToName   string            `json:"ship_to_name,omitempty"`
+	ShipTo       OrderAddress      `json:"ship_to"`
+	SourceCode   string            `json:"source_code"`
+	WebSiteCode  string            `json:"website_code,omitempty"`
+	Warehouse    string            `json:"warehouse"`
+	Shipping     ShippingMethodRef `json:"shipping"`
+	PaymentTerm  PaymentTermRef    `json:"payment_term,omitempty"`
+	Freight      string            `json:"freight,omitempty"`
+	Notes        string            `json:"notes,omitempty"`
+	Lines        []SalesOrderLine  `json:"lines"`
+}
+
+// SalesOrderLine is one mapped line: CB item, quantity, unit price and discount percent.
+type SalesOrderLine struct {
+	ItemCode        string `json:"item_code"`
+	ItemName        string `json:"item_name"`
+	UoM             string `json:"uom,omitempty"`
+	Quantity        string `json:"qty"`
+	Price           string `json:"price"`
+	DiscountPercent string `json:"discount_pct,omitempty"`
+}
+
+// SalesOrderResult is the CB sales order of a CartRover order. Existed is true when CB already
+// held it (a re-run after a timeout or crash): the order is healed, not duplicated.
+type SalesOrderResult struct {
+	Code    string `json:"code"`
+	Existed bool   `json:"existed,omitempty"`
+}
+
+// CreateSalesOrder creates the order in CB, check-then-create on POCode = cust_ref (one write).
+func (a *Activities) CreateSalesOrder(ctx context.Context, in SalesOrderInput) (SalesOrderResult, error) {
+	so, err := buildSalesOrder(in)
+	if err != nil {
+		return SalesOrderResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("cust_ref %s: %v", in.CustRef, err), ErrTypeInvalidLine, err)
+	}
+	ref, existed, err := a.CB.CreateSalesOrderOnce(ctx, so)
+	if err != nil {
+		return SalesOrderResult{}, classifyOrderErr(err, "cust_ref "+in.CustRef+": create CB sales order", ErrTypeCBRejectedOrder)
+	}
+	return SalesOrderResult{Code: ref.Code, Existed: existed}, nil
+}
+
+// buildSalesOrder turns the mapped input into the CB client's SalesOrder.
+func buildSalesOrder(in SalesOrderInput) (cb.SalesOrder, error) {
+	so := cb.SalesOrder{
+		BillToCode:          in.CustomerCode,
+		POCode:              in.CustRef,
+		SourceCode:          in.SourceCode,
+		WebSiteCode:         in.WebSiteCode,
+		WarehouseCode:       in.Warehouse,
+		ShippingMethodGroup: in.Shipping.Group,
+		ShippingMethodCode:  in.Shipping.Code,
+		PaymentTermGroup:    in.PaymentTerm.Group,
+		PaymentTermCode:     in.PaymentTerm.Code,
+		ShipToCode:          in.ShipToCode,
+		ShipToName:          in.ShipToName,
+		ShipTo:              cbAddress(in.ShipTo),
+		ShipToPhone:         in.ShipTo.Phone,
+		PublicNotes:         in.Notes,
+	}
+	if in.Freight != "" {
+		f, err := decimal.NewFromString(in.Freight)
+		if err != nil {
+			return cb.SalesOrder{}, fmt.Errorf("freight %q is not a number", in.Freight)
+		}
+		so.Freight = &f
+	}
+	for i, l := range in.Lines {
+		q, err1 := decimal.NewFromString(l.Quantity)
+		p, err2 := decimal.NewFromString(l.Price)
+		if err := errors.Join(err1, err2); err != nil {
+			return cb.SalesOrder{}, fmt.Errorf("line %d (%s): quantity %q or price %q is not a number", i+1, l.ItemName, l.Quantity, l.Price)
+		}
+		line := cb.SalesOrderLine{ItemCode: l.ItemCode, ItemName: l.ItemName, Quantity: q, Price: p,
+			UnitMeasureCode: l.UoM, WarehouseCode: in.Warehouse}
+		if l.DiscountPercent != "" {
+			d, err := decimal.NewFromString(l.DiscountPercent)
+			if err != nil {
+				return cb.SalesOrder{}, fmt.Errorf("line %d (%s): discount %q is not a number", i+1, l.ItemName, l.DiscountPercent)
+			}
+			line.DiscountPercent = d
+		}
+		so.Lines = append(so.Lines, line)
+	}
+	return so, nil
+}
 
 // PlaceOrderInput is one checked and mapped CartRover order to put in CB and acknowledge.
 type PlaceOrderInput struct {
