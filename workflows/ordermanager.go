@@ -76,15 +76,6 @@ type orderManager struct {
 	stuck map[string]bool
 }
 
-// catalogCache is what CB said about items, reference lists and class templates.
-type catalogCache struct {
-	items     map[string]*activities.CatalogItem // ItemName → item (nil = CB has none)
-	listsRead bool
-	methods   []activities.ShippingMethodRef
-	terms     []activities.PaymentTermRef
-	templates map[string]activities.TemplateChoice // business type + "|" + country
-}
-
 func newOrderManager(ctx workflow.Context, in OrderManagerInput) *orderManager {
 	m := &orderManager{in: in, window: in.MaxInFlight, stuck: map[string]bool{}, catalogCache: catalogCache{
 		items: map[string]*activities.CatalogItem{}, templates: map[string]activities.TemplateChoice{}}}
@@ -422,47 +413,6 @@ func (m *orderManager) childInput(o activities.Order) ImportOrderInput {
 		skus = append(skus, l.SKU)
 	}
 	return ImportOrderInput{Order: o, Settings: r.ForSKUs(skus), Catalog: m.catalogFor(o, r), FlagHeld: m.in.Settings.HoldInCartRover}
-}
-
-// catalogFor picks from the cache what one order needs.
-func (m *catalogCache) catalogFor(o activities.Order, r settings.Resolved) OrderCatalog {
-	var cat OrderCatalog
-	seen := map[string]bool{}
-	for _, l := range o.Items {
-		name, _ := r.ItemName(l.SKU)
-		if it := m.items[name]; it != nil && !seen[name] {
-			seen[name] = true
-			cat.Items = append(cat.Items, *it)
-		}
-	}
-	cat.ListsChecked = m.listsRead && len(m.methods) > 0
-	if method, _, ok := r.ShipMethod(o.ShipCode, o.Carrier, o.ShipCodeDescription); ok {
-		for _, cm := range m.methods {
-			if method.Is(cm.Group, cm.Code) {
-				c := cm
-				cat.ShippingMethod = &c
-				break
-			}
-		}
-	}
-	if r.PaymentTerm != "" {
-		for _, t := range m.terms {
-			if settings.SameCode(t.Code, r.PaymentTerm) {
-				c := t
-				cat.PaymentTerm = &c
-				break
-			}
-		}
-	}
-	tc := m.templates[r.BusinessType+"|"+connectedbusiness.CountryCode(o.ShipTo.Country)]
-	cat.CustomerTemplate, cat.ShipToTemplate = r.CustomerClassTemplate, r.ShipToClassTemplate
-	if cat.CustomerTemplate == "" {
-		cat.CustomerTemplate = tc.Customer
-	}
-	if cat.ShipToTemplate == "" {
-		cat.ShipToTemplate = tc.ShipTo
-	}
-	return cat
 }
 
 // runPickup runs one pickup task as a child workflow and stores its summary.
