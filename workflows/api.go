@@ -204,22 +204,6 @@ type ImportOrderInput struct {
 	FlagHeld bool `json:"flag_held,omitempty"`
 }
 
-// OrderCatalog is what the parent run knows from CB that one order needs, looked up once per run
-// (so an order costs CB only its customer, ship-to and sales order calls).
-type OrderCatalog struct {
-	// Items are the CB items of the order's lines that exist (by ItemName); missing ones are unknown.
-	Items []activities.CatalogItem `json:"items,omitempty"`
-	// ListsChecked is true when CB's shipping methods and payment terms were read this run.
-	ListsChecked bool `json:"lists_checked,omitempty"`
-	// ShippingMethod is the CB method the order's ship code maps to, when CB has it.
-	ShippingMethod *activities.ShippingMethodRef `json:"shipping_method,omitempty"`
-	// PaymentTerm is the settings' payment term with its CB group, when CB has it.
-	PaymentTerm *activities.PaymentTermRef `json:"payment_term,omitempty"`
-	// CustomerTemplate and ShipToTemplate are the class templates for new customers and ship-tos.
-	CustomerTemplate string `json:"customer_template,omitempty"`
-	ShipToTemplate   string `json:"ship_to_template,omitempty"`
-}
-
 // ImportOrderResult is the result of an imported order.
 type ImportOrderResult struct {
 	CustRef        string `json:"cust_ref"`

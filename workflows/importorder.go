@@ -19,7 +19,7 @@ var orderActs *activities.Activities
 // fix ends with a non-retryable error of a held type (activities.HeldTypes) naming the settings
 // key or record to fix; the run counts it and the next run retries it.
 func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, error) {
-	w := &importOrder{in: in, o: in.Order, label: in.Order.Label()}
+	w := &importOrder{r: in.Settings, cat: in.Catalog, o: in.Order, label: in.Order.Label(), flagHeld: in.FlagHeld}
 	w.logger = log.With(workflow.GetLogger(ctx), "CustRef", in.Order.CustRef, "OrderSource", in.Order.OrderSource)
 	res, err := w.run(ctx)
 	return res, w.finish(ctx, res, err)
@@ -64,7 +64,7 @@ func (w *importOrder) ensureCustomer(ctx workflow.Context) (activities.CustomerR
 	}
 	if cust.ShipToCode == "" {
 		err := workflow.ExecuteActivity(cbOrderOptions(ctx), orderActs.CreateShipTo, activities.ShipToInput{
-			CustRef: w.o.CustRef, CustomerCode: cust.CustomerCode, ClassCode: w.in.Catalog.ShipToTemplate,
+			CustRef: w.o.CustRef, CustomerCode: cust.CustomerCode, ClassCode: w.cat.ShipToTemplate,
 			Email: w.o.Email, ShipTo: w.o.ShipTo,
 		}).Get(ctx, &cust.ShipToCode)
 		if err != nil {
@@ -108,7 +108,7 @@ func (w *importOrder) finish(ctx workflow.Context, res ImportOrderResult, err er
 	}
 	w.logger.Info("Order held for a person", "Type", appErr.Type(), "Reason", appErr.Error())
 	flagged := false
-	if w.in.FlagHeld {
+	if w.flagHeld {
 		ferr := workflow.ExecuteActivity(crFlagOptions(ctx), orderActs.FlagOrder,
 			activities.FlagOrderInput{CustRef: w.o.CustRef, Message: appErr.Error()}).Get(ctx, nil)
 		flagged = ferr == nil

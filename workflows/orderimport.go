@@ -273,8 +273,25 @@ func unwrapChild(err error) error {
 }
 
 func (w *orderWF) importer(cat OrderCatalog, pure bool) *importOrder {
-	return &importOrder{in: ImportOrderInput{Order: *w.st.Order, Settings: w.st.Settings, Catalog: cat},
+	return &importOrder{r: w.st.Settings, cat: cat,
 		o: *w.st.Order, label: w.st.Label, logger: w.logger, pure: pure}
+}
+
+// OrderCatalog is what CB's catalogue says about one order: its items, shipping method, payment
+// term and class templates (an Order reads it in its catalogue check; the previous release's run
+// looked it up once per run).
+type OrderCatalog struct {
+	// Items are the CB items of the order's lines that exist (by ItemName); missing ones are unknown.
+	Items []activities.CatalogItem `json:"items,omitempty"`
+	// ListsChecked is true when CB's shipping methods and payment terms were read this run.
+	ListsChecked bool `json:"lists_checked,omitempty"`
+	// ShippingMethod is the CB method the order's ship code maps to, when CB has it.
+	ShippingMethod *activities.ShippingMethodRef `json:"shipping_method,omitempty"`
+	// PaymentTerm is the settings' payment term with its CB group, when CB has it.
+	PaymentTerm *activities.PaymentTermRef `json:"payment_term,omitempty"`
+	// CustomerTemplate and ShipToTemplate are the class templates for new customers and ship-tos.
+	CustomerTemplate string `json:"customer_template,omitempty"`
+	ShipToTemplate   string `json:"ship_to_template,omitempty"`
 }
 
 // catalogCache is what CB said about items, reference lists and class templates.
@@ -330,13 +347,16 @@ func (m *catalogCache) catalogFor(o activities.Order, r settings.Resolved) Order
 // importOrder checks and maps one order (the pure part of an import); the Order workflow and the
 // previous release's ImportOrder share it.
 type importOrder struct {
-	in     ImportOrderInput
+	r      settings.Resolved
+	cat    OrderCatalog
 	o      activities.Order
 	label  string
 	logger log.Logger
 	soCode string
 	// pure skips the checks that need CB's answers (items): the Order workflow's first check.
 	pure bool
+	// flagHeld: the previous release's ImportOrder puts a held order on error in CartRover.
+	flagHeld bool
 }
 
 // held is a problem a person must fix, found by the workflow itself or classified by an activity.
@@ -347,10 +367,10 @@ func (w *importOrder) held(errType, format string, args ...any) error {
 
 // customerInput is what finding or creating the order's customer needs.
 func (w *importOrder) customerInput() activities.EnsureCustomerInput {
-	r := w.in.Settings
+	r := w.r
 	return activities.EnsureCustomerInput{
 		CustRef: w.o.CustRef, Email: w.o.Email, Match: r.Match, OrderSource: w.o.OrderSource,
-		BusinessType: r.BusinessType, ClassCode: w.in.Catalog.CustomerTemplate, ShipToClass: w.in.Catalog.ShipToTemplate,
+		BusinessType: r.BusinessType, ClassCode: w.cat.CustomerTemplate, ShipToClass: w.cat.ShipToTemplate,
 		PaymentTerm: r.PaymentTerm, BillTo: w.o.BillTo, ShipTo: w.o.ShipTo,
 	}
 }
@@ -358,7 +378,7 @@ func (w *importOrder) customerInput() activities.EnsureCustomerInput {
 // mapOrder is the pure part: lines, address, ship code, SKUs and payment term checked and mapped
 // to a CB sales order, or the first problem a person must fix.
 func (w *importOrder) mapOrder() (activities.SalesOrderInput, error) {
-	r, cat := w.in.Settings, w.in.Catalog
+	r, cat := w.r, w.cat
 	so := activities.SalesOrderInput{
 		CustRef: w.o.CustRef, ShipTo: w.o.ShipTo, SourceCode: r.SourceCode, WebSiteCode: r.WebSiteCode,
 		Warehouse: r.Warehouse, Freight: w.o.Freight, Notes: w.notes(),
@@ -425,12 +445,12 @@ func (w *importOrder) checkAddress() error {
 
 // mapLines checks every line and maps its SKU to a CB item; all unknown SKUs are named at once.
 func (w *importOrder) mapLines() ([]activities.SalesOrderLine, error) {
-	r := w.in.Settings
+	r := w.r
 	if len(w.o.Items) == 0 {
 		return nil, w.held(activities.ErrTypeInvalidLine, "the order has no lines; correct it in CartRover")
 	}
 	items := map[string]activities.CatalogItem{}
-	for _, it := range w.in.Catalog.Items {
+	for _, it := range w.cat.Items {
 		items[it.Name] = it
 	}
 	var lines []activities.SalesOrderLine
