@@ -64,6 +64,23 @@ func TestPlaceOrderAgainstBothSimulators(t *testing.T) {
 		t.Errorf("re-run: %+v; CB holds %d orders for %s", again, len(cbs.SalesOrdersByPOCode(ref)), ref)
 	}
 
+	// A retry of an attempt that created the sales order (its heartbeat says so) only acknowledges:
+	// no customer lookup (this shopper is unknown to CB), no second sales order.
+	ref2 := crs.Generate(1, 0)[0]
+	retry := ordersActEnv(a)
+	retry.SetHeartbeatDetails(activities.PlaceOrderResult{SalesOrder: activities.SalesOrderResult{Code: "SO-EARLIER"}})
+	in2 := in
+	in2.SalesOrder.CustRef, in2.Customer.CustRef, in2.Customer.Email = ref2, ref2, "nobody.yet@example.com"
+	v, err = retry.ExecuteActivity(a.PlaceOrder, in2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resumed activities.PlaceOrderResult
+	_ = v.Get(&resumed)
+	if o, _ := crs.Order(ref2); resumed.SalesOrder.Code != "SO-EARLIER" || resumed.NeedCustomer || o.OrderStatus != cartrover.StatusAtWMS || len(cbs.SalesOrdersByPOCode(ref2)) != 0 {
+		t.Errorf("resumed attempt: %+v, CartRover status %s, %d CB orders", resumed, o.OrderStatus, len(cbs.SalesOrdersByPOCode(ref2)))
+	}
+
 	// CartRover refuses the acknowledgement (no such order): the error carries the sales order.
 	in.SalesOrder.CustRef, in.Customer.CustRef = "NOT-IN-CARTROVER", "NOT-IN-CARTROVER"
 	_, err = env.ExecuteActivity(a.PlaceOrder, in)
