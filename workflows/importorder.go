@@ -10,8 +10,8 @@ import (
 	"github.com/cartrover-cb/ordermanager/activities"
 )
 
-// orderActs is only used for method references: activity names come from the method names.
-var orderActs *activities.Activities
+// This file holds what only workflows of earlier versions run: the previous release's ImportOrder
+// and the Order's import before placeVersion. Both can go once no such workflow is open.
 
 // ImportOrder turns one CartRover order into exactly one CB sales order, then acknowledges it in
 // CartRover (at_wms). Its workflow ID is derived from cust_ref and the sales order's POCode is the
@@ -123,4 +123,67 @@ func (w *importOrder) finish(ctx workflow.Context, res ImportOrderResult, err er
 // heldMessage is the message of a held error without the activity wrapping the SDK adds.
 func heldMessage(e *temporal.ApplicationError) string {
 	return e.Message()
+}
+
+// importUnplaced is an import attempt of an Order that started importing before placeVersion:
+// LoadCatalog, EnsureCustomer (and CustomerLock), CreateSalesOrder and MarkAtWMS, one activity each.
+func (w *orderWF) importUnplaced(ctx workflow.Context) error {
+	if w.st.Stage == activities.StageReceived {
+		cat, err := w.catalog(ctx)
+		if err != nil {
+			return err
+		}
+		imp := w.importer(cat, false)
+		so, err := imp.mapOrder()
+		if err != nil {
+			return err
+		}
+		w.checked = true
+		cust, err := w.ensureCustomer(ctx, imp)
+		if err != nil {
+			return err
+		}
+		w.st.CustomerCode = cust.CustomerCode
+		so.CustomerCode, so.ShipToCode, so.ShipToName = cust.CustomerCode, cust.ShipToCode, cust.ShipToName
+		var created activities.SalesOrderResult
+		if err := workflow.ExecuteActivity(cbOrderOptions(ctx), orderActs.CreateSalesOrder, so).Get(ctx, &created); err != nil {
+			return err
+		}
+		w.st.SalesOrderCode, w.st.Healed = created.Code, created.Existed
+		w.setStage(activities.StageInCB)
+		if created.Existed {
+			w.story(ctx, "already in CB as %s (not created twice)", created.Code)
+		} else {
+			w.story(ctx, "in CB as sales order %s (customer %s)", created.Code, cust.CustomerCode)
+		}
+		w.publish(ctx)
+	}
+	// Acknowledge only now that CB holds the order: CreateSalesOrder's POCode check heals a re-run.
+	if err := workflow.ExecuteActivity(crOrderOptions(ctx), orderActs.MarkAtWMS, w.st.Key).Get(ctx, nil); err != nil {
+		return err
+	}
+	w.setStage(activities.StageAtWMS)
+	w.story(ctx, "at_wms in CartRover")
+	return nil
+}
+
+// ensureCustomer finds or creates the order's CB customer and ship-to in a CustomerLock child
+// workflow whose ID is the customer key: two orders of one shopper never create two customers.
+func (w *orderWF) ensureCustomer(ctx workflow.Context, imp *importOrder) (activities.CustomerResult, error) {
+	in := imp.customerInput()
+	var cust activities.CustomerResult
+	// A returning customer with this ship-to needs no turn: look first, without writing.
+	find := in
+	find.FindOnly = true
+	if err := workflow.ExecuteActivity(cbOrderOptions(ctx), orderActs.EnsureCustomer, find).Get(ctx, &cust); err != nil {
+		return cust, err
+	}
+	if cust.CustomerCode != "" && (cust.ShipToCode != "" || cust.CreditHold) {
+		return cust, w.creditHold(imp, cust)
+	}
+	cust, err := w.lockCustomer(ctx, in)
+	if err != nil {
+		return cust, err
+	}
+	return cust, w.creditHold(imp, cust)
 }

@@ -16,6 +16,9 @@ import (
 	"github.com/cartrover-cb/ordermanager/settings"
 )
 
+// orderActs is only used for method references: activity names come from the method names.
+var orderActs *activities.Activities
+
 // importOrder is one import attempt: catalog, checks, customer (exactly once, per customer key),
 // sales order (exactly once, per POCode), at_wms in CartRover. Transient faults that outlast the
 // activities' retries are waited out here, with the fault in the details; nothing fails the workflow.
@@ -63,47 +66,13 @@ func (w *orderWF) placing(ctx workflow.Context) bool {
 	return workflow.GetVersion(ctx, placeVersion, workflow.DefaultVersion, 1) == 1
 }
 
+// importOnce is one import attempt: PlaceOrder under placeVersion, else the previous path
+// (importorder.go), which Orders that started their import before placeVersion finish on.
 func (w *orderWF) importOnce(ctx workflow.Context) error {
 	if w.placing(ctx) {
 		return w.place(ctx)
 	}
-	if w.st.Stage == activities.StageReceived {
-		cat, err := w.catalog(ctx)
-		if err != nil {
-			return err
-		}
-		imp := w.importer(cat, false)
-		so, err := imp.mapOrder()
-		if err != nil {
-			return err
-		}
-		w.checked = true
-		cust, err := w.ensureCustomer(ctx, imp)
-		if err != nil {
-			return err
-		}
-		w.st.CustomerCode = cust.CustomerCode
-		so.CustomerCode, so.ShipToCode, so.ShipToName = cust.CustomerCode, cust.ShipToCode, cust.ShipToName
-		var created activities.SalesOrderResult
-		if err := workflow.ExecuteActivity(cbOrderOptions(ctx), orderActs.CreateSalesOrder, so).Get(ctx, &created); err != nil {
-			return err
-		}
-		w.st.SalesOrderCode, w.st.Healed = created.Code, created.Existed
-		w.setStage(activities.StageInCB)
-		if created.Existed {
-			w.story(ctx, "already in CB as %s (not created twice)", created.Code)
-		} else {
-			w.story(ctx, "in CB as sales order %s (customer %s)", created.Code, cust.CustomerCode)
-		}
-		w.publish(ctx)
-	}
-	// Acknowledge only now that CB holds the order: CreateSalesOrder's POCode check heals a re-run.
-	if err := workflow.ExecuteActivity(crOrderOptions(ctx), orderActs.MarkAtWMS, w.st.Key).Get(ctx, nil); err != nil {
-		return err
-	}
-	w.setStage(activities.StageAtWMS)
-	w.story(ctx, "at_wms in CartRover")
-	return nil
+	return w.importUnplaced(ctx)
 }
 
 // place is one import attempt under placeVersion: the catalogue check (a local activity: no
@@ -206,27 +175,6 @@ func (w *orderWF) catalog(ctx workflow.Context) (OrderCatalog, error) {
 		m.templates[tc.BusinessType+"|"+tc.Country] = tc
 	}
 	return m.catalogFor(o, r), nil
-}
-
-// ensureCustomer finds or creates the order's CB customer and ship-to in a CustomerLock child
-// workflow whose ID is the customer key: two orders of one shopper never create two customers.
-func (w *orderWF) ensureCustomer(ctx workflow.Context, imp *importOrder) (activities.CustomerResult, error) {
-	in := imp.customerInput()
-	var cust activities.CustomerResult
-	// A returning customer with this ship-to needs no turn: look first, without writing.
-	find := in
-	find.FindOnly = true
-	if err := workflow.ExecuteActivity(cbOrderOptions(ctx), orderActs.EnsureCustomer, find).Get(ctx, &cust); err != nil {
-		return cust, err
-	}
-	if cust.CustomerCode != "" && (cust.ShipToCode != "" || cust.CreditHold) {
-		return cust, w.creditHold(imp, cust)
-	}
-	cust, err := w.lockCustomer(ctx, in)
-	if err != nil {
-		return cust, err
-	}
-	return cust, w.creditHold(imp, cust)
 }
 
 // lockCustomer finds or creates the order's customer and ship-to in the CustomerLock child of its
