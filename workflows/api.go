@@ -163,15 +163,19 @@ type OrdersSummary struct {
 
 // ShipmentsSummary holds the Shipment Confirmation Pickup figures.
 type ShipmentsSummary struct {
-	OrdersChecked int       `json:"orders_checked"`
-	BoxesPosted   int       `json:"boxes_posted"`
-	OrdersShipped int       `json:"orders_shipped"`
-	OrdersPartial int       `json:"orders_partial"`
-	AlreadyPosted int       `json:"already_posted"`
-	Voided        int       `json:"voided"`
-	Canceled      int       `json:"canceled"`
-	Failed        int       `json:"failed"`
-	Problems      []Problem `json:"problems,omitempty"`
+	OrdersChecked int `json:"orders_checked"`
+	BoxesPosted   int `json:"boxes_posted"`
+	OrdersShipped int `json:"orders_shipped"`
+	OrdersPartial int `json:"orders_partial"`
+	AlreadyPosted int `json:"already_posted"`
+	Voided        int `json:"voided"`
+	Canceled      int `json:"canceled"`
+	// OrdersCanceled counts open order workflows told that CartRover canceled their order (they
+	// end canceled); HeldInCB those whose CB sales order was put on hold.
+	OrdersCanceled int       `json:"orders_canceled,omitempty"`
+	HeldInCB       int       `json:"held_in_cb,omitempty"`
+	Failed         int       `json:"failed"`
+	Problems       []Problem `json:"problems,omitempty"`
 }
 
 // InventorySummary holds the Inventory Sync Pickup figures.
