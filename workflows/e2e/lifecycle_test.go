@@ -143,8 +143,10 @@ func (s *simsSandbox) lifeEvents(t *testing.T, ref string) int {
 func TestOrderLifeFromImportToDoneAndCancellationWithBothSimulators(t *testing.T) {
 	s := newSimsSandbox(t, 61)
 	refs := s.addOrders(t, "LC", 8)
-	if sum := s.run(t, "lc-orders", workflows.TaskOrders).Orders; sum == nil || sum.Dispatch == nil || sum.Dispatch.New != len(refs) || !waitAtWMS(t, s.cr, refs) {
-		t.Fatalf("Order Send imported %+v of %d", sum, len(refs))
+	heldRef := s.addGenerated(t, "LH", 1, 1)[0]
+	if sum := s.run(t, "lc-orders", workflows.TaskOrders).Orders; sum == nil || sum.Dispatch == nil || sum.Dispatch.New != len(refs) ||
+		sum.Dispatch.NewHeld != 1 || !waitAtWMS(t, s.cr, refs) {
+		t.Fatalf("Order Send imported %+v of %d (and held 1)", sum, len(refs))
 	}
 	soOf := map[string]string{}
 	for _, ref := range refs {
@@ -173,8 +175,11 @@ func TestOrderLifeFromImportToDoneAndCancellationWithBothSimulators(t *testing.T
 	if err := s.ship(t, soOf[whole], false); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.cr.Apply(canceled, cartroversim.Update{OrderStatus: cartrover.StatusCanceled}); err != nil {
-		t.Fatal(err)
+	// Canceled in CartRover: one after import, one while held (never imported).
+	for _, ref := range []string{canceled, heldRef} {
+		if err := s.cr.Apply(ref, cartroversim.Update{OrderStatus: cartrover.StatusCanceled}); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	cbTracking := func(ref string) []string {
@@ -185,8 +190,12 @@ func TestOrderLifeFromImportToDoneAndCancellationWithBothSimulators(t *testing.T
 		return out
 	}
 	sum1 := s.run(t, "lc-shipments-1", workflows.TaskShipments).Shipments
-	if sum1.OrdersPartial != 1 || sum1.OrdersShipped != 1 || sum1.OrdersCanceled != 1 || sum1.HeldInCB != 1 || sum1.Failed != 0 {
-		t.Fatalf("first shipments run %+v; want one partial, one shipped, one canceled with its CB order on hold", sum1)
+	if sum1.OrdersPartial != 1 || sum1.OrdersShipped != 1 || sum1.OrdersCanceled != 2 || sum1.HeldInCB != 1 || sum1.Failed != 0 {
+		t.Fatalf("first shipments run %+v; want one partial, one shipped, two canceled (one with its CB order on hold)", sum1)
+	}
+	if st, status := s.orderOf(t, heldRef); st.Stage != activities.StageCanceled || st.SalesOrderCode != "" ||
+		status != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED || len(s.cbs.SalesOrdersByPOCode(heldRef)) != 0 {
+		t.Errorf("held order canceled in CartRover: stage %s, SO %q, workflow %s; want canceled, never in CB", st.Stage, st.SalesOrderCode, status)
 	}
 	if st, status := s.orderOf(t, partial); st.Stage != activities.StagePartial || status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		t.Errorf("partly shipped order: stage %s, workflow %s", st.Stage, status)
@@ -244,9 +253,12 @@ func TestOrderLifeFromImportToDoneAndCancellationWithBothSimulators(t *testing.T
 	for _, ref := range rest[2:] {
 		parked += s.lifeEvents(t, ref)
 	}
-	t.Logf("history events per order, whole life: two shipments then done %d, one shipment then done %d, canceled after import %d; "+
-		"an order parked at at_wms (imported, not shipped) %.1f",
-		s.lifeEvents(t, partial), s.lifeEvents(t, whole), s.lifeEvents(t, canceled), float64(parked)/float64(len(rest)-2))
+	t.Logf("history events per order, whole life: two shipments then done %d, one shipment then done %d, canceled after import %d, "+
+		"held then canceled %d; an order parked at at_wms (imported, not shipped) %.1f",
+		s.lifeEvents(t, partial), s.lifeEvents(t, whole), s.lifeEvents(t, canceled), s.lifeEvents(t, heldRef), float64(parked)/float64(len(rest)-2))
+	t.Logf("shipments pickup child history: %d events (2 orders shipped, 2 canceled), %d (1 order shipped), %d (a re-run: nothing new in the window)",
+		s.historyLen(t, "lc-shipments-1", workflows.TaskShipments), s.historyLen(t, "lc-shipments-2", workflows.TaskShipments),
+		s.historyLen(t, "lc-shipments-3", workflows.TaskShipments))
 
 	if os.Getenv("RECORD_REPLAY_HISTORIES") != "" {
 		writeHistory(t, s.env.Client, "order_done.json", workflows.OrderWorkflowID(partial))

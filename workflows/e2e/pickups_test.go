@@ -216,8 +216,14 @@ func newPickupSandbox(t *testing.T, bulkItems int) *pickupSandbox {
 // other test's on the shared dev server.
 func (s *pickupSandbox) addOrders(t *testing.T, prefix string, n int) []string {
 	t.Helper()
+	return s.addGenerated(t, prefix, n, 0)
+}
+
+// addGenerated is addOrders with a share of orders that need a human (held when dispatched).
+func (s *pickupSandbox) addGenerated(t *testing.T, prefix string, n int, heldShare float64) []string {
+	t.Helper()
 	scratch := cartroversim.New(cartroversim.Options{Seed: 41, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	scratch.Generate(n, 0)
+	scratch.Generate(n, heldShare)
 	var refs []string
 	for _, o := range scratch.Orders() {
 		o.CustRef = prefix + s.seq + "-" + o.CustRef
