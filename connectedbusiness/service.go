@@ -58,7 +58,7 @@ type Service interface {
 	// the connector does when CartRover cancels an order after import. Assumed: the spec is
 	// silent. CB's webservice documents IsOnHold and IsVoided only as read-only fields of a
 	// loaded order and no call that writes them; the route and body are this client's guess
-	// (docs/specs/connected-business.md §3.3, "assumed write"). Holding a held order is harmless.
+	// (docs/specs/cb-webservice.md §3.6). Holding a held order is harmless.
 	HoldSalesOrder(ctx context.Context, code, reason string) error
 
 	// PackedBoxes returns the boxes shipped for a sales order (tracking, carrier, service, items).

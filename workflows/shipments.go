@@ -33,7 +33,8 @@ type shipmentCarry struct {
 	Summary ShipmentsSummary `json:"summary"`
 }
 
-// ShipmentPickup posts what CB shipped back to CartRover (Shipment Confirmation Pickup).
+// ShipmentPickup carries what CB shipped back to CartRover (Shipment Confirmation Pickup) and
+// CartRover's cancellations to the order workflows.
 //
 // Where the work comes from: CB's shipped feed over a window (settings.Shipments.Lookback back from
 // workflow.Now; a scheduled run keeps no state between runs, and the window overlaps the previous
@@ -43,6 +44,14 @@ type shipmentCarry struct {
 // order already has is never posted again, so re-running posts nothing. Orders shipped in CB but
 // no longer open in CartRover were posted before (counted as already posted), or were canceled
 // there (listed canceled since the window start: counted and reported, never retried).
+//
+// Who posts: each order's new boxes are handed to its Order workflow (ShipmentsUpdate with
+// Update-with-Start, activity HandShipments), which posts those it has not posted itself and moves
+// to partial or done; an order imported before its workflow stayed open gets a run that starts at
+// at_wms. Every order CartRover lists canceled since the window start is handed to its open Order
+// workflow (CancelUpdate, activity HandCancels): a held order ends canceled, an imported one puts
+// its CB sales order on hold first. Runs recorded before the hand-off (shipmentsHandOffChange)
+// post the boxes themselves.
 func ShipmentPickup(ctx workflow.Context, in PickupInput) (ShipmentsSummary, error) {
 	p := &shipmentPickup{in: in}
 	if err := p.setup(ctx); err != nil {
