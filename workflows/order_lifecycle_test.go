@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/workflows"
@@ -189,5 +190,39 @@ func TestOrderImportedByThePreviousReleaseStartsAtWMSFromTheHandOff(t *testing.T
 	}
 	if calls.get("LoadCatalog")+calls.get("CreateSalesOrder")+calls.get("MarkAtWMS") != 0 {
 		t.Errorf("an order already in CB was imported again: %v", calls.n)
+	}
+}
+
+func TestOrderParkedAtWMSContinuesAsNewAndTheNextRunShipsIt(t *testing.T) {
+	env, _, _, _ := lifecycleEnv(t)
+	update(t, env, 0, activities.DispatchUpdate, dispatchOf(t, testOrder("7006"), mustSettings(t)), nil)
+	env.SetContinueAsNewSuggested(true)
+	env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Key: "7006"})
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errorsAs(err, &can) {
+		t.Fatalf("want continue-as-new, got %v", err)
+	}
+	var next workflows.OrderInput
+	if err := decodeCANInput(can, &next); err != nil {
+		t.Fatal(err)
+	}
+	if next.State == nil || next.State.Stage != activities.StageAtWMS || next.State.SalesOrderCode != "SO-7006" {
+		t.Fatalf("carried %+v", next.State)
+	}
+
+	// The continuation waits at at_wms and imports nothing again; a hand-off ends it done.
+	env2, _, calls, rec := lifecycleEnv(t)
+	send(t, env2, time.Hour, activities.ShipmentsUpdate, activities.ShipmentsInput{CustRef: "7006", SalesOrderCodes: []string{"SO-7006"},
+		Shipments: []activities.ShipmentPost{box("1Z-C", "TEE-CLASSIC-M", 2)}, Complete: true}, (*activities.ShipmentsResult)(nil))
+	env2.ExecuteWorkflow(workflows.Order, next)
+	var st workflows.OrderState
+	if err := env2.GetWorkflowResult(&st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Stage != activities.StageDone || !slices.Equal(rec.posted, []string{"1Z-C"}) || calls.get("CreateSalesOrder")+calls.get("MarkAtWMS") != 0 {
+		t.Errorf("continuation: state %+v, posted %v, calls %v", st, rec.posted, calls.n)
+	}
+	if !strings.Contains(strings.Join(st.Story, "\n"), "in CB as sales order SO-7006") {
+		t.Errorf("the story did not survive continue-as-new: %v", st.Story)
 	}
 }

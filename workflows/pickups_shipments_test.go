@@ -135,15 +135,15 @@ func TestShipmentPickupPostsOnlyBoxesCartRoverLacks(t *testing.T) {
 	var postedMu sync.Mutex
 	posted := map[string]activities.PostShipmentsInput{}
 	onPost(env, func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
-			postedMu.Lock()
-			defer postedMu.Unlock()
-			posted[in.CustRef] = in
-			st := "partial"
-			if in.Complete {
-				st = "shipped"
-			}
-			return activities.PostShipmentsResult{Posted: len(in.Shipments), Status: st}, nil
-		})
+		postedMu.Lock()
+		defer postedMu.Unlock()
+		posted[in.CustRef] = in
+		st := "partial"
+		if in.Complete {
+			st = "shipped"
+		}
+		return activities.PostShipmentsResult{Posted: len(in.Shipments), Status: st}, nil
+	})
 
 	env.ExecuteWorkflow(workflows.ShipmentPickupName, workflows.PickupInput{Settings: pickupSettings()})
 	require.True(t, env.IsWorkflowCompleted())
@@ -192,9 +192,9 @@ func TestShipmentPickupRerunPostsNothing(t *testing.T) {
 		{SalesOrderCode: "SO-2", Boxes: []activities.Box{{Tracking: "1Z-1", Items: []activities.BoxItem{{ItemName: "MUG-STONE-OS", Qty: pkQty(1)}}}}},
 	}}, nil)
 	onPost(env, func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
-			t.Errorf("nothing new to post, but posted %+v", in)
-			return activities.PostShipmentsResult{}, nil
-		})
+		t.Errorf("nothing new to post, but posted %+v", in)
+		return activities.PostShipmentsResult{}, nil
+	})
 
 	env.ExecuteWorkflow(workflows.ShipmentPickupName, workflows.PickupInput{Settings: pickupSettings()})
 	require.NoError(t, env.GetWorkflowError())
@@ -220,11 +220,11 @@ func TestShipmentPickupReportsVoidedCanceledAndFailedOrders(t *testing.T) {
 	env.OnActivity(pkActs.CBShipmentBoxes, mock.Anything, mock.Anything).Return(activities.ShipmentBoxesResult{Orders: []activities.OrderBoxes{
 		{SalesOrderCode: "SO-1", Voided: true}, {SalesOrderCode: "SO-2", Boxes: box}, {SalesOrderCode: "SO-3", Boxes: box}}}, nil)
 	onPost(env, func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
-			if in.CustRef == "R2" {
-				return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("order R2 is canceled", activities.PickupErrOrderCanceled, nil)
-			}
-			return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("carrier unknown", activities.PickupErrShipmentRejected, nil)
-		})
+		if in.CustRef == "R2" {
+			return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("order R2 is canceled", activities.PickupErrOrderCanceled, nil)
+		}
+		return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("carrier unknown", activities.PickupErrShipmentRejected, nil)
+	})
 
 	env.ExecuteWorkflow(workflows.ShipmentPickupName, workflows.PickupInput{Settings: pickupSettings()})
 	require.NoError(t, env.GetWorkflowError())
