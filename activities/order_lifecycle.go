@@ -177,41 +177,70 @@ type HandCancelsResult struct {
 }
 
 // HandCancels tells the open Order workflow of each canceled CartRover order (CancelUpdate,
-// without start). An order without an open workflow (never dispatched, or closed: done, canceled
-// before) costs one Temporal call and nothing else.
+// without start), a few at a time. An order without an open workflow (never dispatched, or
+// closed: done, canceled before) costs one Temporal call and nothing else. An order whose answer
+// takes long (CB slow to put its sales order on hold) is counted as told: its workflow carries on.
 func (a *Activities) HandCancels(ctx context.Context, in HandCancelsInput) (HandCancelsResult, error) {
-	var res HandCancelsResult
+	var (
+		res HandCancelsResult
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+	)
 	info := activity.GetInfo(ctx).WorkflowExecution
+	slots := make(chan struct{}, cancelsAtOnce)
 	for _, ref := range in.CustRefs {
-		uctx, cancel := context.WithTimeout(ctx, handTimeout)
-		h, err := a.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-			UpdateID:   CancelUpdate + ":" + info.ID + ":" + info.RunID + ":" + clip(ref, 200),
-			WorkflowID: OrderWorkflowID(ref), UpdateName: CancelUpdate, Args: []any{CancelInput{CustRef: ref}},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		var out CancelResult
-		if err == nil {
-			err = h.Get(uctx, &out)
-		}
-		cancel()
-		var notFound *serviceerror.NotFound
-		switch {
-		case err == nil:
-			res.Canceled++
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			out, told, problem := a.handCancel(ctx, info.ID+":"+info.RunID, ref)
+			mu.Lock()
+			defer mu.Unlock()
+			if told {
+				res.Canceled++
+			}
 			if out.OnHoldInCB {
 				res.OnHoldInCB++
 			}
-		case errors.As(err, &notFound) || strings.Contains(err.Error(), "workflow execution already completed") ||
-			strings.Contains(err.Error(), "unknown update"):
-			// No open Order workflow (or a previous release's ImportOrder): nothing to tell.
-		default:
-			res.Problems = append(res.Problems, Problem{Key: ref, Type: PickupErrOrderCanceled,
-				Reason: fmt.Sprintf("CartRover canceled order %s but its workflow could not be told (the next run tries again): %v", ref, err)})
-		}
-		if ctx.Err() != nil {
-			return res, ctx.Err()
-		}
-		activity.RecordHeartbeat(ctx, res.Canceled)
+			if problem != nil {
+				res.Problems = append(res.Problems, *problem)
+			}
+			activity.RecordHeartbeat(ctx, res.Canceled)
+		}()
 	}
-	return res, nil
+	wg.Wait()
+	return res, ctx.Err()
+}
+
+// cancelsAtOnce bounds the cancel updates in flight; cancelAnswerWait how long one answer is awaited.
+const (
+	cancelsAtOnce    = 10
+	cancelAnswerWait = 30 * time.Second
+)
+
+func (a *Activities) handCancel(ctx context.Context, caller, ref string) (CancelResult, bool, *Problem) {
+	var out CancelResult
+	uctx, cancel := context.WithTimeout(ctx, cancelAnswerWait)
+	defer cancel()
+	h, err := a.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
+		UpdateID:   CancelUpdate + ":" + caller + ":" + clip(ref, 200),
+		WorkflowID: OrderWorkflowID(ref), UpdateName: CancelUpdate, Args: []any{CancelInput{CustRef: ref}},
+		WaitForStage: client.WorkflowUpdateStageAccepted,
+	})
+	if err == nil {
+		if err = h.Get(uctx, &out); err != nil && uctx.Err() != nil && ctx.Err() == nil {
+			return CancelResult{Pending: true}, true, nil // accepted; the workflow finishes the cancel
+		}
+	}
+	var notFound *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return out, true, nil
+	case errors.As(err, &notFound) || strings.Contains(err.Error(), "workflow execution already completed") ||
+		strings.Contains(err.Error(), "unknown update"):
+		// No open Order workflow (or a previous release's ImportOrder): nothing to tell.
+		return out, false, nil
+	}
+	return out, false, &Problem{Key: ref, Type: PickupErrOrderCanceled,
+		Reason: fmt.Sprintf("CartRover canceled order %s but its workflow could not be told (the next run tries again): %v", ref, err)}
 }

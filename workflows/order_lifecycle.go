@@ -43,6 +43,11 @@ func (w *orderWF) shipments(ctx workflow.Context, in activities.ShipmentsInput) 
 	out := activities.ShipmentsResult{Stage: w.st.Stage}
 	switch w.st.Stage {
 	case activities.StageAtWMS, activities.StagePartial:
+		if w.cancelAsked {
+			out.Problem = &Problem{Key: w.st.Key, Type: activities.PickupErrOrderCanceled,
+				Reason: fmt.Sprintf("CartRover canceled order %s: CB's boxes of %s are not posted; reconcile the order by hand", w.st.Key, strings.Join(in.SalesOrderCodes, ", "))}
+			return out, nil
+		}
 	case activities.StageDone:
 		out.AlreadyThere = len(in.Shipments)
 		return out, nil
@@ -128,6 +133,8 @@ func (w *orderWF) cancel(ctx workflow.Context) {
 		w.endCanceled(ctx, nil)
 		return
 	}
+	w.posting = true // no hand-off posts while the sales order is put on hold
+	defer func() { w.posting = false }()
 	in := activities.HoldSalesOrderInput{SalesOrderCode: w.st.SalesOrderCode, Reason: "CartRover order " + w.st.Key + " was canceled"}
 	backoff := time.Minute
 	for {
