@@ -50,7 +50,7 @@ const (
 	SAOrderSource = "CartRoverOrderSource"
 	// SASalesOrderCode is the CB sales order code, once known.
 	SASalesOrderCode = "CBSalesOrderCode"
-	// SAImportOutcome is imported, held or failed.
+	// SAImportOutcome is imported, held, failed or canceled (before import).
 	SAImportOutcome = "ImportOutcome"
 	// SAOrderStage is an Order's stage: held, in_cb, at_wms, … (activities.Stage*).
 	SAOrderStage = activities.SAOrderStage
@@ -66,6 +66,8 @@ const (
 	OutcomeImported = "imported"
 	OutcomeHeld     = "held"
 	OutcomeFailed   = "failed"
+	// OutcomeCanceled: CartRover canceled the order before it was imported.
+	OutcomeCanceled = "canceled"
 )
 
 // Task is one of the four CartRover functions a run can perform.

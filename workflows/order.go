@@ -380,6 +380,10 @@ func (w *orderWF) publish(ctx workflow.Context) {
 		updates = append(updates, ImportOutcomeKey.ValueSet(OutcomeFailed))
 	case activities.StageInCB, activities.StageAtWMS, activities.StagePartial, activities.StageShipped, activities.StageDone:
 		updates = append(updates, ImportOutcomeKey.ValueSet(OutcomeImported))
+	case activities.StageCanceled:
+		if w.st.SalesOrderCode == "" { // canceled before import: no longer held or failed
+			updates = append(updates, ImportOutcomeKey.ValueSet(OutcomeCanceled))
+		}
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		w.logger.Warn("Could not record the order's stage", "Error", err)

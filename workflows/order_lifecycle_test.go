@@ -125,7 +125,8 @@ func TestOrderCanceledBeforeImportEndsCanceledWithoutCB(t *testing.T) {
 	if err := env.GetWorkflowResult(&st); err != nil {
 		t.Fatal(err)
 	}
-	if res.Stage != activities.StageCanceled || res.OnHoldInCB || st.Stage != activities.StageCanceled || sa.keyword(workflows.OrderStageKey) != activities.StageCanceled {
+	if res.Stage != activities.StageCanceled || res.OnHoldInCB || st.Stage != activities.StageCanceled || sa.keyword(workflows.OrderStageKey) != activities.StageCanceled ||
+		sa.keyword(workflows.ImportOutcomeKey) != workflows.OutcomeCanceled {
 		t.Errorf("answer %+v, state %+v, attributes %v", res, st, sa)
 	}
 	if calls.get("CreateSalesOrder") != 0 || len(rec.holds) != 0 {
