@@ -18,6 +18,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -108,6 +109,17 @@ func (s *simsSandbox) orderOf(t *testing.T, ref string) (workflows.OrderState, e
 	return st, d.WorkflowExecutionInfo.Status
 }
 
+// runsOf counts the workflow runs of an order's ID.
+func (s *simsSandbox) runsOf(t *testing.T, ref string) int {
+	t.Helper()
+	resp, err := s.env.Client.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowId = %q", workflows.OrderWorkflowID(ref))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(resp.Executions)
+}
+
 // lifeEvents counts the history events of every run of an order's workflow (continue-as-new included).
 func (s *simsSandbox) lifeEvents(t *testing.T, ref string) int {
 	t.Helper()
@@ -171,7 +183,8 @@ func TestOrderLifeFromImportToDoneAndCancellationWithBothSimulators(t *testing.T
 		t.Fatal("no order could ship in part")
 	}
 	rest := slices.DeleteFunc(slices.Clone(refs), func(r string) bool { return r == partial })
-	whole, canceled := rest[0], rest[1]
+	whole, canceled, migrated := rest[0], rest[1], rest[2]
+	parkedRefs := rest[3:]
 	if err := s.ship(t, soOf[whole], false); err != nil {
 		t.Fatal(err)
 	}
@@ -217,16 +230,31 @@ func TestOrderLifeFromImportToDoneAndCancellationWithBothSimulators(t *testing.T
 		t.Error("CB's warehouse shipped a sales order on hold")
 	}
 
+	// migrated stands for an order the previous release imported: its workflow closed at at_wms.
+	// CB then ships it; the hand-off starts a new run at at_wms that posts the boxes and ends done.
+	if err := s.env.Client.TerminateWorkflow(context.Background(), workflows.OrderWorkflowID(migrated), "",
+		"stands for a workflow of the previous release, which ended at at_wms"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ship(t, soOf[migrated], false); err != nil {
+		t.Fatal(err)
+	}
 	// The warehouse ships the rest; the next run completes the order.
 	if err := s.ship(t, soOf[partial], false); err != nil {
 		t.Fatal(err)
 	}
 	s.cr.ResetStats()
 	sum2 := s.run(t, "lc-shipments-2", workflows.TaskShipments).Shipments
-	if sum2.OrdersShipped != 1 || sum2.OrdersPartial != 0 || sum2.Failed != 0 {
-		t.Fatalf("second shipments run %+v; want the partly shipped order completed", sum2)
+	if sum2.OrdersShipped != 2 || sum2.OrdersPartial != 0 || sum2.Failed != 0 {
+		t.Fatalf("second shipments run %+v; want the partly shipped order and the migrated one completed", sum2)
 	}
-	for _, ref := range []string{partial, whole} {
+	waitFor(t, 30*time.Second, "the migrated order's two workflow runs (the closed one and the one the hand-off started)", func() string {
+		if n := s.runsOf(t, migrated); n != 2 {
+			return fmt.Sprintf("%d runs listed", n)
+		}
+		return ""
+	})
+	for _, ref := range []string{partial, whole, migrated} {
 		st, status := s.orderOf(t, ref)
 		tracking, _, crStatus := s.crShipments(ref)
 		if st.Stage != activities.StageDone || status != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED ||
@@ -235,7 +263,11 @@ func TestOrderLifeFromImportToDoneAndCancellationWithBothSimulators(t *testing.T
 				ref, st.Stage, status, tracking, crStatus, st.Posted, cbTracking(ref))
 		}
 		story := strings.Join(st.Story, "\n")
-		for _, w := range append([]string{"received", soOf[ref], "at_wms", "done"}, cbTracking(ref)...) {
+		first := "received"
+		if ref == migrated {
+			first = "imported before this workflow"
+		}
+		for _, w := range append([]string{first, soOf[ref], "at_wms", "done"}, cbTracking(ref)...) {
 			if !strings.Contains(story, w) {
 				t.Errorf("story of %s lacks %q:\n%s", ref, w, story)
 			}
@@ -250,20 +282,20 @@ func TestOrderLifeFromImportToDoneAndCancellationWithBothSimulators(t *testing.T
 
 	// Measured: history events of each order's workflow over its whole life.
 	parked := 0
-	for _, ref := range rest[2:] {
+	for _, ref := range parkedRefs {
 		parked += s.lifeEvents(t, ref)
 	}
 	t.Logf("history events per order, whole life: two shipments then done %d, one shipment then done %d, canceled after import %d, "+
 		"held then canceled %d; an order parked at at_wms (imported, not shipped) %.1f",
-		s.lifeEvents(t, partial), s.lifeEvents(t, whole), s.lifeEvents(t, canceled), s.lifeEvents(t, heldRef), float64(parked)/float64(len(rest)-2))
-	t.Logf("shipments pickup child history: %d events (2 orders shipped, 2 canceled), %d (1 order shipped), %d (a re-run: nothing new in the window)",
+		s.lifeEvents(t, partial), s.lifeEvents(t, whole), s.lifeEvents(t, canceled), s.lifeEvents(t, heldRef), float64(parked)/float64(len(parkedRefs)))
+	t.Logf("shipments pickup child history: %d events (2 orders shipped, 2 canceled), %d (2 orders shipped), %d (a re-run: nothing new in the window)",
 		s.historyLen(t, "lc-shipments-1", workflows.TaskShipments), s.historyLen(t, "lc-shipments-2", workflows.TaskShipments),
 		s.historyLen(t, "lc-shipments-3", workflows.TaskShipments))
 
 	if os.Getenv("RECORD_REPLAY_HISTORIES") != "" {
 		writeHistory(t, s.env.Client, "order_done.json", workflows.OrderWorkflowID(partial))
 		writeHistory(t, s.env.Client, "order_canceled.json", workflows.OrderWorkflowID(canceled))
-		writeHistory(t, s.env.Client, "order_at_wms.json", workflows.OrderWorkflowID(rest[2]))
+		writeHistory(t, s.env.Client, "order_at_wms.json", workflows.OrderWorkflowID(parkedRefs[0]))
 		writeHistory(t, s.env.Client, "shipmentpickup_handoff.json", s.id("lc-shipments-1")+"/"+string(workflows.TaskShipments))
 	}
 }
