@@ -286,8 +286,9 @@ func TestOrderLifeFromImportToDoneAndCancellationWithBothSimulators(t *testing.T
 		parked += s.lifeEvents(t, ref)
 	}
 	t.Logf("history events per order, whole life: two shipments then done %d, one shipment then done %d, canceled after import %d, "+
-		"held then canceled %d; an order parked at at_wms (imported, not shipped) %.1f",
-		s.lifeEvents(t, partial), s.lifeEvents(t, whole), s.lifeEvents(t, canceled), s.lifeEvents(t, heldRef), float64(parked)/float64(len(parkedRefs)))
+		"held then canceled %d; an order parked at at_wms (imported, not shipped) %.1f; a run the hand-off started at at_wms, one shipment, done %d",
+		s.lifeEvents(t, partial), s.lifeEvents(t, whole), s.lifeEvents(t, canceled), s.lifeEvents(t, heldRef), float64(parked)/float64(len(parkedRefs)),
+		s.lifeEvents(t, migrated))
 	t.Logf("shipments pickup child history: %d events (2 orders shipped, 2 canceled), %d (2 orders shipped), %d (a re-run: nothing new in the window)",
 		s.historyLen(t, "lc-shipments-1", workflows.TaskShipments), s.historyLen(t, "lc-shipments-2", workflows.TaskShipments),
 		s.historyLen(t, "lc-shipments-3", workflows.TaskShipments))
