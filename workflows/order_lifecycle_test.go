@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -225,5 +226,23 @@ func TestOrderParkedAtWMSContinuesAsNewAndTheNextRunShipsIt(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(st.Story, "\n"), "in CB as sales order SO-7006") {
 		t.Errorf("the story did not survive continue-as-new: %v", st.Story)
+	}
+}
+
+func TestOrderCanceledAfterImportWhoseHoldCBRefusesEndsCanceledWithTheReason(t *testing.T) {
+	env, _, _ := orderEnv(t)
+	env.OnActivity(oacts.HoldSalesOrder, mock.Anything, mock.Anything).Return(
+		temporal.NewNonRetryableApplicationError("Sales order SO-7007 is completed and cannot be put on hold.", activities.ErrTypeSalesOrderHold, nil))
+	update(t, env, 0, activities.DispatchUpdate, dispatchOf(t, testOrder("7007"), mustSettings(t)), nil)
+	var res activities.CancelResult
+	send(t, env, time.Hour, activities.CancelUpdate, activities.CancelInput{CustRef: "7007"}, &res)
+	env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Key: "7007"})
+	var st workflows.OrderState
+	if err := env.GetWorkflowResult(&st); err != nil {
+		t.Fatal(err)
+	}
+	if res.OnHoldInCB || st.Stage != activities.StageCanceled || st.OnHoldInCB || st.Reason == nil ||
+		!strings.Contains(st.Reason.Reason, "SO-7007") || !strings.Contains(st.Reason.Reason, "by hand") {
+		t.Errorf("answer %+v, state %+v", res, st)
 	}
 }

@@ -273,7 +273,7 @@ func ordersCommand(env *Env) *cli.Command {
 				Description: "EXAMPLES:\n   starter orders list --outcome held --since 24h",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "outcome", Usage: "held, failed or imported"},
-					&cli.StringFlag{Name: "stage", Usage: "an order stage: held, in_cb, at_wms, failed, … (OrderStage)"},
+					&cli.StringFlag{Name: "stage", Usage: "an order stage: held, in_cb, at_wms, partial, done, canceled, failed (OrderStage)"},
 					&cli.StringFlag{Name: "source", Usage: "CartRover order_source (cart)"},
 					&cli.DurationFlag{Name: "since", Usage: "only orders whose import started within this long (e.g. 24h)"},
 					&cli.IntFlag{Name: "limit", Value: 100, Usage: "at most this many orders"},
