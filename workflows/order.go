@@ -202,8 +202,9 @@ func (w *orderWF) result(outcome string) activities.DispatchResult {
 func (w *orderWF) dispatch(ctx workflow.Context, d activities.DispatchInput) (activities.DispatchResult, error) {
 	switch w.st.Stage {
 	case "":
-		w.count(ctx, "dispatched")
-		if w.take(ctx, d) && w.awaitChecked(ctx) {
+		importable := w.take(ctx, d)
+		w.count(ctx, "dispatched") // after take: the order, and so its cart, is known
+		if importable && w.awaitChecked(ctx) {
 			return w.result(activities.OutcomeNew), nil
 		}
 		w.awaitFlag(ctx)
