@@ -26,6 +26,9 @@ func (w *orderWF) importOrder(ctx workflow.Context) {
 	defer func() { w.attempts++ }()
 	backoff := time.Minute
 	for {
+		if w.cancelAsked {
+			return // CartRover canceled the order: the main loop cancels it (before CB if not there yet)
+		}
 		err := w.importOnce(ctx)
 		if err == nil {
 			w.st.Failing = ""

@@ -11,13 +11,17 @@ import (
 
 // TestReplayRecordedHistories replays histories recorded on a real dev server (see
 // workflows/e2e TestRecordReplayHistories): a change that would break runs in flight fails here.
-// ordermanager.json and importorder*.json are the previous release's (an OrderManager that imported
-// in ImportOrder children); order.json and order_held.json are Orders recorded before PlaceOrder
-// (the order-place version); the others are this release's (dispatch, Order, CustomerLock; a held
-// Order's history is that of a workflow still waiting).
+// ordermanager.json and importorder*.json are the release before the previous one's (an
+// OrderManager that imported in ImportOrder children); order.json, order_held.json,
+// ordermanager_dispatch.json and customerlock.json the previous release's (an Order that ended at
+// at_wms, a held one still waiting); order_done.json, order_canceled.json and order_at_wms.json
+// this release's before the order-place version (an Order shipped in two parts to done, one canceled
+// after import with its CB order put on hold, one still open at at_wms waiting for its shipments);
+// order_place*.json this release's with it (a returning and a new customer at at_wms, a held one).
 func TestReplayRecordedHistories(t *testing.T) {
 	for _, file := range []string{"ordermanager.json", "importorder.json", "importorder_held.json",
 		"ordermanager_dispatch.json", "order.json", "order_held.json", "customerlock.json",
+		"order_done.json", "order_canceled.json", "order_at_wms.json",
 		"order_place.json", "order_place_newcustomer.json", "order_place_held.json"} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()

@@ -475,8 +475,7 @@ func (s *sandbox) checkNoSecrets(t *testing.T, runID string, refs []string) {
 
 // TestRecordReplayHistories records the histories of this release the replay test
 // (workflows/replay_test.go) checks: a small dispatching OrderManager run with one held order, one
-// imported order's Order and CustomerLock, and the held order's Order (still open: its history so
-// far). The previous release's histories (ordermanager.json, importorder*.json) stay as recorded.
+// imported order's CustomerLock, and the held order's Order (still open: its history so far). The previous release's histories (ordermanager.json, importorder*.json) stay as recorded.
 // Run it with RECORD_REPLAY_HISTORIES=1 after a workflow change that is meant to be incompatible.
 func TestRecordReplayHistories(t *testing.T) {
 	if os.Getenv("RECORD_REPLAY_HISTORIES") == "" {
@@ -507,8 +506,10 @@ func TestRecordReplayHistories(t *testing.T) {
 		}
 	}
 	write("ordermanager_dispatch.json", run.GetID())
-	// order.json and order_held.json stay as the release before PlaceOrder recorded them; the
-	// order_place*.json files are this release's: a returning and a new customer, and a held order.
+	// order.json and order_held.json stay as recorded: the previous release's Orders (order.json
+	// ended at at_wms). This release's imported orders stay open (order_at_wms.json, recorded by the
+	// lifecycle test, from before the order-place version); order_place*.json are with it: a
+	// returning and a new customer (open at at_wms) and a held order.
 	returning, newCustomer := "", ""
 	for _, ref := range refs[:5] {
 		child := false
