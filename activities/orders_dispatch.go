@@ -183,6 +183,8 @@ type DispatchResult struct {
 	// Reason is the held or failed reason, when there is one.
 	Reason         *Problem `json:"reason,omitempty"`
 	SalesOrderCode string   `json:"sales_order_code,omitempty"`
+	// Failing is why the order's import is waiting (a system it needs does not answer), if it is.
+	Failing string `json:"failing,omitempty"`
 }
 
 // SettingsInput is what SettingsUpdate carries.
@@ -239,6 +241,9 @@ type DispatchCounts struct {
 	InOldRun int `json:"in_old_run,omitempty"`
 	// Closed counts orders whose workflow ended canceled or failed.
 	Closed int `json:"closed,omitempty"`
+	// Waiting counts dispatched orders whose import waits on a system that does not answer (CB
+	// or CartRover down): they import on their own once it answers.
+	Waiting int `json:"waiting,omitempty"`
 }
 
 // Add adds o's figures to c.
@@ -255,6 +260,7 @@ func (c *DispatchCounts) Add(o DispatchCounts) {
 	c.Skipped += o.Skipped
 	c.InOldRun += o.InOldRun
 	c.Closed += o.Closed
+	c.Waiting += o.Waiting
 }
 
 // DispatchPageResult is what one DispatchPage did.
@@ -492,6 +498,9 @@ func (a *Activities) dispatchOne(ctx context.Context, in DispatchPageInput, d pr
 		c.Quarantined++
 		problem(*d.in.Quarantine)
 		return nil
+	}
+	if out.Failing != "" {
+		c.Waiting++
 	}
 	switch out.Outcome {
 	case OutcomeNew:

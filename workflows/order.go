@@ -194,7 +194,7 @@ func (w *orderWF) count(ctx workflow.Context, stage string) {
 
 // result is the answer of the updates.
 func (w *orderWF) result(outcome string) activities.DispatchResult {
-	return activities.DispatchResult{Outcome: outcome, Stage: w.st.Stage, Reason: w.st.Reason, SalesOrderCode: w.st.SalesOrderCode}
+	return activities.DispatchResult{Outcome: outcome, Stage: w.st.Stage, Reason: w.st.Reason, SalesOrderCode: w.st.SalesOrderCode, Failing: w.st.Failing}
 }
 
 // dispatch takes the order a run found in CartRover's new list.

@@ -117,6 +117,9 @@ func (m *orderManager) setDetails(ctx workflow.Context) {
 		d := o.Dispatch
 		details := fmt.Sprintf("orders: %d listed, %d dispatched: %d new, %d new and held, %d already held, %d rechecked, %d importing, %d already in CB, %d quarantined, %d skipped (on hold / sending canceled)",
 			d.Listed, d.Dispatched, d.New, d.NewHeld, d.AlreadyHeld, d.Rechecked+o.Rechecked, d.Importing, d.AlreadyInCB, d.Quarantined, d.Skipped)
+		if d.Waiting > 0 {
+			details += fmt.Sprintf("; %d waiting on a system that does not answer", d.Waiting)
+		}
 		for _, u := range m.summary.Unreachable {
 			details += fmt.Sprintf("; %s unreachable since %s", u.System, u.Since.UTC().Format(time.RFC3339))
 		}

@@ -62,6 +62,11 @@ func (m *orderManager) dispatchOrders(ctx workflow.Context) error {
 		if err := fut.Get(ctx, &page); err != nil {
 			return err
 		}
+		// Orders that answered while their import waits on a failing system: say which systems
+		// the worker cannot reach (the page may have been quicker than the watch's first look).
+		if page.Counts.Waiting > 0 && workflow.GetVersion(ctx, waitingVersion, workflow.DefaultVersion, 1) == 1 {
+			m.refreshDependencies(ctx)
+		}
 		s.Dispatch.Add(page.Counts)
 		s.Downloaded = s.Dispatch.New
 		s.Held = s.Dispatch.NewHeld + s.Dispatch.AlreadyHeld + s.Dispatch.Quarantined
@@ -101,6 +106,10 @@ func (m *orderManager) dispatchOrders(ctx workflow.Context) error {
 // dependenciesVersion is the workflow.GetVersion change ID under which a run waiting on a page
 // asks the worker which systems it cannot reach (runs recorded before it just wait).
 const dependenciesVersion = "progress-dependencies"
+
+// waitingVersion is the workflow.GetVersion change ID under which a page whose orders wait on a
+// failing system makes the run read which systems the worker cannot reach.
+const waitingVersion = "progress-waiting-orders"
 
 // dependencyCheckEvery is how long a run waits on one page before it asks the worker which systems
 // it cannot reach, so that its progress query says "CB unreachable since …" during an outage.

@@ -245,6 +245,9 @@ func FormatSummary(s *workflows.RunSummary) string {
 		d := o.Dispatch
 		parts = append(parts, fmt.Sprintf("orders: %d listed, %d dispatched (%d new, %d new held, %d already held, %d rechecked, %d importing, %d already in CB, %d quarantined, %d skipped)",
 			d.Listed, d.Dispatched, d.New, d.NewHeld, d.AlreadyHeld, d.Rechecked, d.Importing, d.AlreadyInCB, d.Quarantined, d.Skipped))
+		if d.Waiting > 0 {
+			parts = append(parts, fmt.Sprintf("%d orders waiting on a system that does not answer (they import once it does)", d.Waiting))
+		}
 	} else if o != nil {
 		parts = append(parts, fmt.Sprintf("orders: %d downloaded, %d imported, %d healed, %d held, %d failed", o.Downloaded, o.Imported, o.Healed, o.Held, o.Failed))
 	}

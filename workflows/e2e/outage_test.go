@@ -61,8 +61,10 @@ func TestOrderSendRidesOutATwoMinuteCBOutage(t *testing.T) {
 	outageEnds := time.Now().Add(cbOutage)
 	run := s.start(t, "e2e-cb-outage", st)
 
-	// While CB is down the run's progress names it.
+	// While CB is down the run's progress names it: the run either is still waiting on its page
+	// (and looks every half minute) or has ended with its orders answering that they wait.
 	var during workflows.RunSummary
+	var ended bool
 	waitFor(t, cbOutage-10*time.Second, "the run's progress to say CB is unreachable", func() string {
 		v, err := s.env.Client.QueryWorkflow(context.Background(), run.GetID(), run.GetRunID(), workflows.ProgressQuery)
 		if err != nil {
@@ -73,12 +75,17 @@ func TestOrderSendRidesOutATwoMinuteCBOutage(t *testing.T) {
 		}
 		for _, u := range during.Unreachable {
 			if u.System == telemetry.SystemCB && !u.Since.IsZero() {
+				d, err := s.env.Client.DescribeWorkflowExecution(context.Background(), run.GetID(), run.GetRunID())
+				ended = err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
 				return ""
 			}
 		}
 		return fmt.Sprintf("progress says unreachable %+v", during.Unreachable)
 	})
-	t.Logf("progress during the outage: unreachable %+v", during.Unreachable)
+	t.Logf("progress during the outage (run ended: %v): unreachable %+v, dispatch %+v", ended, during.Unreachable, during.Orders.Dispatch)
+	if ended && during.Orders.Dispatch.Waiting != len(refs) {
+		t.Errorf("the run ended during the outage saying %d orders wait, want %d", during.Orders.Dispatch.Waiting, len(refs))
+	}
 	for _, ref := range refs {
 		if n := len(cbSim.SalesOrdersByPOCode(ref)); n != 0 {
 			t.Fatalf("order %s reached CB during the outage (%d sales orders)", ref, n)
