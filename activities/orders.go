@@ -18,49 +18,6 @@ import (
 	cb "github.com/cartrover-cb/ordermanager/connectedbusiness"
 )
 
-// Error types of Order Send. The "held" ones mean a person must act (settings, CB data or the
-// order itself); they are non-retryable, do not fail the run, and the next run retries the order.
-const (
-	// ErrTypeUnmappedShipCode: no shipping rule maps the order's ship code.
-	ErrTypeUnmappedShipCode = "UnmappedShipCode"
-	// ErrTypeUnknownShippingMethod: the rule maps to a group + code pair CB does not have.
-	ErrTypeUnknownShippingMethod = "UnknownShippingMethod"
-	// ErrTypeUnknownSKU: a line's SKU is no CB item (after the SKU map).
-	ErrTypeUnknownSKU = "UnknownSKU"
-	// ErrTypeInvalidAddress: the ship-to address (or e-mail, country) is missing or rejected by CB.
-	ErrTypeInvalidAddress = "InvalidAddress"
-	// ErrTypeCreditHold: the customer is on credit hold or over the credit limit.
-	ErrTypeCreditHold = "CreditHold"
-	// ErrTypeInvalidLine: a line has an invalid quantity, price or discount.
-	ErrTypeInvalidLine = "InvalidLine"
-	// ErrTypeUnknownPaymentTerm: the payment term in the settings is not a CB payment term.
-	ErrTypeUnknownPaymentTerm = "UnknownPaymentTerm"
-	// ErrTypeCBRejectedOrder: CB refused the order for another reason (its message says why).
-	ErrTypeCBRejectedOrder = "CBRejectedOrder"
-	// ErrTypeOrderNotFound: CartRover does not know the cust_ref (starter orders retry).
-	ErrTypeOrderNotFound = "OrderNotFound"
-	// ErrTypeCartRoverRejected: CartRover refused a call (Invalid/Failure) for this order.
-	ErrTypeCartRoverRejected = "CartRoverRejected"
-	// ErrTypeBadCredentials: CartRover or CB refused the credentials in the worker's environment.
-	ErrTypeBadCredentials = "BadCredentials"
-)
-
-// HeldTypes are the error types that hold an order for a human instead of failing it.
-var HeldTypes = []string{
-	ErrTypeUnmappedShipCode, ErrTypeUnknownShippingMethod, ErrTypeUnknownSKU, ErrTypeInvalidAddress,
-	ErrTypeCreditHold, ErrTypeInvalidLine, ErrTypeUnknownPaymentTerm, ErrTypeCBRejectedOrder,
-}
-
-// IsHeldType reports whether errType holds an order (see HeldTypes).
-func IsHeldType(errType string) bool {
-	for _, t := range HeldTypes {
-		if t == errType {
-			return true
-		}
-	}
-	return false
-}
-
 // OrderAddress is a compact postal address with its contact.
 type OrderAddress struct {
 	Company   string `json:"company,omitempty"`
@@ -226,7 +183,7 @@ func (a *Activities) ListOrders(ctx context.Context, in ListOrdersInput) (OrderP
 	}
 	orders, err := a.CartRover.ListOrders(ctx, cartrover.Status(in.Status), cartrover.ListOptions{Limit: limit, Page: in.Page})
 	if err != nil {
-		return OrderPage{}, classifyOrderErr(err, fmt.Sprintf("list %s orders page %d", in.Status, in.Page), ErrTypeCartRoverRejected)
+		return OrderPage{}, classify(err, fmt.Sprintf("list %s orders page %d", in.Status, in.Page), ErrTypeCartRoverRejected)
 	}
 	page := OrderPage{Full: len(orders) >= limit}
 	for i := range orders {
@@ -259,7 +216,7 @@ func (a *Activities) GetOrders(ctx context.Context, in GetOrdersInput) (OrderPag
 			p.Page.Missing = append(p.Page.Missing, ref)
 		case err != nil:
 			activity.RecordHeartbeat(ctx, p)
-			return OrderPage{}, classifyOrderErr(err, "cust_ref "+ref, ErrTypeCartRoverRejected)
+			return OrderPage{}, classify(err, "cust_ref "+ref, ErrTypeCartRoverRejected)
 		default:
 			p.Page.Orders = append(p.Page.Orders, CompactOrder(o))
 		}
@@ -270,7 +227,7 @@ func (a *Activities) GetOrders(ctx context.Context, in GetOrdersInput) (OrderPag
 
 // MarkAtWMS acknowledges an order in CartRover (status at_wms): only after CB holds the order.
 func (a *Activities) MarkAtWMS(ctx context.Context, custRef string) error {
-	return classifyOrderErr(a.CartRover.MarkAtWMS(ctx, custRef), "mark cust_ref "+custRef+" at_wms", ErrTypeCartRoverRejected)
+	return classify(a.CartRover.MarkAtWMS(ctx, custRef), "mark cust_ref "+custRef+" at_wms", ErrTypeCartRoverRejected)
 }
 
 // FlagOrderInput puts a held order on error in CartRover with the reason.
@@ -281,7 +238,7 @@ type FlagOrderInput struct {
 
 // FlagOrder puts a held order on error in CartRover with the reason a person must fix.
 func (a *Activities) FlagOrder(ctx context.Context, in FlagOrderInput) error {
-	return classifyOrderErr(a.CartRover.SetError(ctx, in.CustRef, in.Message), "flag cust_ref "+in.CustRef, ErrTypeCartRoverRejected)
+	return classify(a.CartRover.SetError(ctx, in.CustRef, in.Message), "flag cust_ref "+in.CustRef, ErrTypeCartRoverRejected)
 }
 
 // CatalogInput asks for the CB facts a page of orders needs that the run has not cached yet.
@@ -363,7 +320,7 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 		})
 		if err != nil {
 			beat()
-			return Catalog{}, classifyOrderErr(err, "CB item "+name, ErrTypeCBRejectedOrder)
+			return Catalog{}, classify(err, "CB item "+name, ErrTypeCBRejectedOrder)
 		}
 		if it != nil {
 			p.Catalog.Items = append(p.Catalog.Items, CatalogItem{Code: it.Code, Name: it.Name, UoM: it.UnitMeasureCode, ItemType: it.ItemType, Status: it.Status})
@@ -375,13 +332,13 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 			return readWithRetry(ctx, func() ([]cb.ShippingMethod, error) { return a.CB.ShippingMethods(ctx) })
 		})
 		if err != nil {
-			return Catalog{}, classifyOrderErr(err, "CB shipping methods", ErrTypeCBRejectedOrder)
+			return Catalog{}, classify(err, "CB shipping methods", ErrTypeCBRejectedOrder)
 		}
 		terms, err := memoGet(&a.memo, "terms", func() ([]cb.PaymentTerm, error) {
 			return readWithRetry(ctx, func() ([]cb.PaymentTerm, error) { return a.CB.PaymentTerms(ctx) })
 		})
 		if err != nil {
-			return Catalog{}, classifyOrderErr(err, "CB payment terms", ErrTypeCBRejectedOrder)
+			return Catalog{}, classify(err, "CB payment terms", ErrTypeCBRejectedOrder)
 		}
 		for _, m := range methods {
 			p.Catalog.ShippingMethods = append(p.Catalog.ShippingMethods, ShippingMethodRef{Group: m.Group, Code: m.Code})
@@ -399,13 +356,13 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 			return readWithRetry(ctx, func() ([]cb.ClassTemplate, error) { return a.CB.CustomerClassTemplates(ctx, bt, tc.Country) })
 		})
 		if err != nil && !cb.IsKind(err, cb.KindInvalidCountry) {
-			return Catalog{}, classifyOrderErr(err, "CB customer class templates for "+tc.Country, ErrTypeCBRejectedOrder)
+			return Catalog{}, classify(err, "CB customer class templates for "+tc.Country, ErrTypeCBRejectedOrder)
 		}
 		ship, err := memoGet(&a.memo, "stpl:"+tc.BusinessType+"|"+tc.Country, func() ([]cb.ClassTemplate, error) {
 			return readWithRetry(ctx, func() ([]cb.ClassTemplate, error) { return a.CB.ShipToClassTemplates(ctx, bt, tc.Country) })
 		})
 		if err != nil && !cb.IsKind(err, cb.KindInvalidCountry) {
-			return Catalog{}, classifyOrderErr(err, "CB ship-to class templates for "+tc.Country, ErrTypeCBRejectedOrder)
+			return Catalog{}, classify(err, "CB ship-to class templates for "+tc.Country, ErrTypeCBRejectedOrder)
 		}
 		tc.Customer = pickTemplate(cust, bt)
 		tc.ShipTo = pickTemplate(ship, bt)
@@ -516,7 +473,7 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in EnsureCustomerInput)
 	}
 	c, err := a.CB.FindCustomerByEmail(ctx, email)
 	if err != nil {
-		return CustomerResult{}, classifyOrderErr(err, record+": find CB customer", ErrTypeCBRejectedOrder)
+		return CustomerResult{}, classify(err, record+": find CB customer", ErrTypeCBRejectedOrder)
 	}
 	if c == nil && in.FindOnly {
 		return CustomerResult{}, nil
@@ -543,7 +500,7 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in EnsureCustomerInput)
 		}
 		c, err = a.CB.CreateCustomer(ctx, nc)
 		if err != nil {
-			return CustomerResult{}, classifyOrderErr(err, record+": create CB customer", ErrTypeCBRejectedOrder)
+			return CustomerResult{}, classify(err, record+": create CB customer", ErrTypeCBRejectedOrder)
 		}
 		res := CustomerResult{CustomerCode: c.Code, Created: true, CreditHold: c.IsCreditHold}
 		if !sameAddress(nc.Address, cbAddress(in.ShipTo)) {
@@ -554,7 +511,7 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in EnsureCustomerInput)
 			// CB did not say which ship-to it created with the customer: find it rather than
 			// create a second one with the same address.
 			if res.ShipToCode, err = a.findShipTo(ctx, c.Code, in.ShipTo); err != nil {
-				return CustomerResult{}, classifyOrderErr(err, record+": list ship-tos of "+c.Code, ErrTypeCBRejectedOrder)
+				return CustomerResult{}, classify(err, record+": list ship-tos of "+c.Code, ErrTypeCBRejectedOrder)
 			}
 		}
 		return res, nil
@@ -567,7 +524,7 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in EnsureCustomerInput)
 	}
 	code, err := a.findShipTo(ctx, c.Code, in.ShipTo)
 	if err != nil {
-		return CustomerResult{}, classifyOrderErr(err, record+": list ship-tos of "+c.Code, ErrTypeCBRejectedOrder)
+		return CustomerResult{}, classify(err, record+": list ship-tos of "+c.Code, ErrTypeCBRejectedOrder)
 	}
 	res.ShipToCode, res.ShipToName = code, in.ShipTo.Name()
 	return res, nil
@@ -603,7 +560,7 @@ func (a *Activities) CreateShipTo(ctx context.Context, in ShipToInput) (string, 
 	if activity.GetInfo(ctx).Attempt > 1 {
 		code, err := a.findShipTo(ctx, in.CustomerCode, in.ShipTo)
 		if err != nil {
-			return "", classifyOrderErr(err, record+": list ship-tos of "+in.CustomerCode, ErrTypeCBRejectedOrder)
+			return "", classify(err, record+": list ship-tos of "+in.CustomerCode, ErrTypeCBRejectedOrder)
 		}
 		if code != "" {
 			return code, nil
@@ -614,7 +571,7 @@ func (a *Activities) CreateShipTo(ctx context.Context, in ShipToInput) (string, 
 		Phone: in.ShipTo.Phone, Email: in.Email, ClassCode: in.ClassCode,
 	})
 	if err != nil {
-		return "", classifyOrderErr(err, record+": create ship-to for "+in.CustomerCode, ErrTypeCBRejectedOrder)
+		return "", classify(err, record+": create ship-to for "+in.CustomerCode, ErrTypeCBRejectedOrder)
 	}
 	return s.Code, nil
 }
@@ -702,66 +659,9 @@ func (a *Activities) CreateSalesOrder(ctx context.Context, in SalesOrderInput) (
 	}
 	ref, existed, err := a.CB.CreateSalesOrderOnce(ctx, so)
 	if err != nil {
-		return SalesOrderResult{}, classifyOrderErr(err, "cust_ref "+in.CustRef+": create CB sales order", ErrTypeCBRejectedOrder)
+		return SalesOrderResult{}, classify(err, "cust_ref "+in.CustRef+": create CB sales order", ErrTypeCBRejectedOrder)
 	}
 	return SalesOrderResult{Code: ref.Code, Existed: existed}, nil
-}
-
-// classifyOrderErr maps a client error to what Temporal should do. CartRover: retryable faults
-// pass through (RateLimit with NextRetryDelay), not-found and rejections become non-retryable.
-// CB: business rejections become the held types (credit hold, unknown item, address) or
-// CBRejectedOrder; transport faults are retryable unless they cannot heal (credentials).
-func classifyOrderErr(err error, record, rejectType string) error {
-	if err == nil {
-		return nil
-	}
-	var be *cb.BusinessError
-	if errors.As(err, &be) {
-		t := rejectType
-		switch be.Kind {
-		case cb.KindCreditHold:
-			t = ErrTypeCreditHold
-		case cb.KindUnknownItem:
-			t = ErrTypeUnknownSKU
-		case cb.KindInvalidEmail, cb.KindInvalidCountry, cb.KindFieldTooLong:
-			t = ErrTypeInvalidAddress
-		case cb.KindInvalidShippingMethod:
-			t = ErrTypeUnknownShippingMethod
-		case cb.KindSignIn:
-			t = ErrTypeBadCredentials
-		}
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %v", record, err), t, err)
-	}
-	if cartrover.IsNotFound(err) {
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %v", record, err), ErrTypeOrderNotFound, err)
-	}
-	var ce *cartrover.Error
-	if errors.As(err, &ce) && ce.Code == cartrover.CodeUnauthorized {
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %v", record, err), ErrTypeBadCredentials, err)
-	}
-	var te *cb.TransportError
-	if errors.As(err, &te) && !te.Retryable() {
-		if te.StatusCode == 401 || te.StatusCode == 403 {
-			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %v", record, err), ErrTypeBadCredentials, err)
-		}
-	}
-	var ce2 *cartrover.Error
-	if errors.As(err, &ce2) {
-		if ce2.Code == cartrover.CodeRateLimit {
-			// Wait as CartRover says (the server-side queue cap paces the other calls).
-			return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("%s: %v", record, err), "RateLimit",
-				temporal.ApplicationErrorOptions{NextRetryDelay: ce2.RetryAfter(), Cause: err})
-		}
-		if !ce2.Retryable() {
-			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %v", record, err), rejectType, err)
-		}
-		return fmt.Errorf("%s: %w", record, err)
-	}
-	if te != nil && !te.Retryable() {
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %v", record, err), "CBUnavailable", err)
-	}
-	// Transport faults, timeouts and unknown errors are transient until the bounded policy gives up.
-	return fmt.Errorf("%s: %w", record, err)
 }
 
 // buildSalesOrder turns the mapped input into the CB client's SalesOrder.

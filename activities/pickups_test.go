@@ -150,7 +150,7 @@ func TestSyncInventoryBatchRetriesACBFaultAndRefusesBadCredentials(t *testing.T)
 	_, err = env.ExecuteActivity(a.SyncInventoryBatch, activities.InventoryBatchInput{BatchSize: 10, Warehouses: []string{"MAIN"}})
 	require.True(t, errors.As(err, &app), "%v", err)
 	require.True(t, app.NonRetryable())
-	require.Equal(t, activities.PickupErrCredentials, app.Type())
+	require.Equal(t, activities.ErrTypeBadCredentials, app.Type())
 }
 
 func TestSyncProductsBatchPostsActiveItemDetailsOnly(t *testing.T) {
@@ -200,7 +200,7 @@ func TestCBShipmentBoxesReportsVoidedAndUnknownOrders(t *testing.T) {
 		Items: []activities.BoxItem{{ItemName: "TEE-CLASSIC-M", Qty: pkDec(2)}}}}, res.Orders[0].Boxes)
 	require.True(t, res.Orders[1].Voided)
 	require.NotNil(t, res.Orders[2].Problem)
-	require.Equal(t, activities.PickupErrCBRejected, res.Orders[2].Problem.Type)
+	require.Equal(t, activities.ErrTypeCBRejected, res.Orders[2].Problem.Type)
 	require.Contains(t, res.Orders[2].Problem.Reason, "SO-3")
 }
 
@@ -257,7 +257,7 @@ func TestCartRoverPostShipmentsReportsACanceledOrder(t *testing.T) {
 		Shipments: []activities.ShipmentPost{{Carrier: "UPS", Tracking: "1Z", Items: []activities.OrderLine{{SKU: "TEE-CLASSIC-M", Qty: pkDec(1)}}}}})
 	var app *temporal.ApplicationError
 	require.True(t, errors.As(err, &app), "%v", err)
-	require.Equal(t, activities.PickupErrOrderCanceled, app.Type())
+	require.Equal(t, activities.ErrTypeOrderCanceled, app.Type())
 	require.True(t, app.NonRetryable())
 	require.Contains(t, app.Error(), "R-200")
 }

@@ -48,7 +48,7 @@ func InventorySync(ctx workflow.Context, in PickupInput) (InventorySummary, erro
 	pairs := skuPairs(s)
 	warehouses := s.InventoryWarehouses()
 	if len(warehouses) == 0 {
-		sum.Problems = appendProblem(sum.Problems, Problem{Key: "inventory.warehouses", Type: "SettingsInvalid",
+		sum.Problems = appendProblem(sum.Problems, Problem{Key: "inventory.warehouses", Type: activities.ErrTypeSettingsInvalid,
 			Reason: "no CB warehouse to read: set inventory.warehouses or the default warehouse in the settings"})
 		return *sum, nil
 	}
@@ -90,7 +90,7 @@ func InventorySync(ctx workflow.Context, in PickupInput) (InventorySummary, erro
 		for _, p := range pairs {
 			if !seen[p.ItemName] {
 				sum.MissingInCB++
-				sum.Problems = appendProblem(sum.Problems, Problem{Key: p.SKU, Type: "MissingInCB",
+				sum.Problems = appendProblem(sum.Problems, Problem{Key: p.SKU, Type: activities.ErrTypeMissingInCB,
 					Reason: fmt.Sprintf("the settings map CartRover SKU %s to CB item %q, which CB does not have: fix the skus entry or create the item", p.SKU, p.ItemName)})
 			}
 		}

@@ -33,7 +33,7 @@ func OrderManager(ctx workflow.Context, in OrderManagerInput) (RunSummary, error
 	in.Settings.ApplyDefaults()
 	if err := in.Settings.Validate(); err != nil {
 		return RunSummary{Tasks: in.Tasks}, temporal.NewNonRetryableApplicationError(
-			"the run's settings are invalid; fix them and apply the schedule again: "+err.Error(), "InvalidSettings", nil)
+			"the run's settings are invalid; fix them and apply the schedule again: "+err.Error(), activities.ErrTypeInvalidSettings, nil)
 	}
 	m := newOrderManager(ctx, in)
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (RunSummary, error) { return m.summary, nil }); err != nil {
@@ -306,7 +306,7 @@ func (m *orderManager) record(o activities.Order, err error, res ImportOrderResu
 // is the product's error type when the failure was classified as final (BadCredentials, …), else
 // ErrTypeRetriesExhausted: a transient fault outlasted the bounded retries.
 func failedProblem(o activities.Order, err error) Problem {
-	p := Problem{Key: o.CustRef, Type: ErrTypeRetriesExhausted}
+	p := Problem{Key: o.CustRef, Type: activities.ErrTypeRetriesExhausted}
 	msg := rootMessage(err)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
@@ -329,15 +329,11 @@ func failedProblem(o activities.Order, err error) Problem {
 		msg = actErr.ActivityType().GetName() + ": " + msg
 	}
 	p.Reason = o.Label() + ": " + msg
-	if p.Type == ErrTypeRetriesExhausted {
+	if p.Type == activities.ErrTypeRetriesExhausted {
 		p.Reason += " (still failing after the retries; the order stays in CartRover and the next run retries it)"
 	}
 	return p
 }
-
-// ErrTypeRetriesExhausted is the Problem type of an order that failed because a transient fault
-// (CB or CartRover unreachable, timeouts) outlasted its bounded retries.
-const ErrTypeRetriesExhausted = "RetriesExhausted"
 
 // rootMessage is the innermost error's message (the activity's own words, not the wrappers').
 func rootMessage(err error) string {

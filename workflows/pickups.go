@@ -77,28 +77,25 @@ func decodeCursor(s string, v any) error {
 
 // appendProblem adds p to list unless the list is full (MaxProblems keeps histories small).
 func appendProblem(list []Problem, p Problem) []Problem {
-	if len(list) >= MaxProblems {
-		return list
-	}
-	return append(list, p)
+	return activities.AddProblem(list, MaxProblems, p)
 }
 
-// appendActivityProblems converts and appends the problems an activity reported.
-func appendActivityProblems(list []Problem, ps []activities.PickupProblem) []Problem {
+// appendActivityProblems appends the problems an activity reported.
+func appendActivityProblems(list []Problem, ps []Problem) []Problem {
 	for _, p := range ps {
-		list = appendProblem(list, Problem(p))
+		list = appendProblem(list, p)
 	}
 	return list
 }
 
-// errorProblem describes a failed activity as a Problem: its application error type when it has
-// one (non-retryable, typed by the activity), otherwise "RetriesExhausted".
+// errorProblem describes a failed activity as a Problem: its application error type and message
+// when it has one (non-retryable, typed by the activity), otherwise RetriesExhausted.
 func errorProblem(key string, err error) Problem {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
-		return Problem{Key: key, Reason: app.Error(), Type: app.Type()}
+		return Problem{Key: key, Reason: app.Message(), Type: app.Type()}
 	}
-	return Problem{Key: key, Reason: err.Error(), Type: "RetriesExhausted"}
+	return Problem{Key: key, Reason: err.Error(), Type: activities.ErrTypeRetriesExhausted}
 }
 
 // errorType returns the application error type of err ("" when it has none).

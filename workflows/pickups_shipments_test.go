@@ -150,7 +150,7 @@ func TestShipmentPickupPostsOnlyBoxesCartRoverLacks(t *testing.T) {
 	require.Equal(t, 1, sum.Canceled)
 	require.Len(t, sum.Problems, 1)
 	require.Equal(t, "R4", sum.Problems[0].Key)
-	require.Equal(t, activities.PickupErrOrderCanceled, sum.Problems[0].Type)
+	require.Equal(t, activities.ErrTypeOrderCanceled, sum.Problems[0].Type)
 }
 
 func TestShipmentPickupRerunPostsNothing(t *testing.T) {
@@ -196,9 +196,9 @@ func TestShipmentPickupReportsVoidedCanceledAndFailedOrders(t *testing.T) {
 	env.OnActivity(pkActs.CartRoverPostShipments, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
 			if in.CustRef == "R2" {
-				return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("order R2 is canceled", activities.PickupErrOrderCanceled, nil)
+				return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("order R2 is canceled", activities.ErrTypeOrderCanceled, nil)
 			}
-			return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("carrier unknown", activities.PickupErrShipmentRejected, nil)
+			return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("carrier unknown", activities.ErrTypeShipmentRejected, nil)
 		})
 
 	env.ExecuteWorkflow(workflows.ShipmentPickupName, workflows.PickupInput{Settings: pickupSettings()})
@@ -213,8 +213,8 @@ func TestShipmentPickupReportsVoidedCanceledAndFailedOrders(t *testing.T) {
 	for _, p := range sum.Problems {
 		types[p.Key] = p.Type
 	}
-	require.Equal(t, map[string]string{"R1": activities.PickupErrOrderVoided, "R2": activities.PickupErrOrderCanceled,
-		"R3": activities.PickupErrShipmentRejected}, types)
+	require.Equal(t, map[string]string{"R1": activities.ErrTypeOrderVoided, "R2": activities.ErrTypeOrderCanceled,
+		"R3": activities.ErrTypeShipmentRejected}, types)
 }
 
 func TestShipmentPickupContinuesAsNewAfterTheLastHandledOrder(t *testing.T) {

@@ -29,7 +29,7 @@ func inventoryPages(t *testing.T, want activities.InventoryBatchInput) func(cont
 			return activities.InventoryBatchResult{Items: 2, Posted: 1, MissingInCartRover: 1, Next: "c2"}, nil
 		case "c2":
 			return activities.InventoryBatchResult{Items: 1, Posted: 0, Failed: 1,
-				Problems: []activities.PickupProblem{{Key: "SOCK-WOOL-M", Reason: "refused", Type: activities.PickupErrBatchRejected}}}, nil
+				Problems: []activities.Problem{{Key: "SOCK-WOOL-M", Reason: "refused", Type: activities.ErrTypeBatchRejected}}}, nil
 		}
 		t.Errorf("unexpected cursor %q", in.Cursor)
 		return activities.InventoryBatchResult{}, nil
@@ -91,7 +91,7 @@ func TestInventorySyncStopsAtABatchItCannotReadAndSaysWhere(t *testing.T) {
 			if in.Cursor == "" {
 				return activities.InventoryBatchResult{Items: 2, Posted: 2, Next: "c1"}, nil
 			}
-			return activities.InventoryBatchResult{}, temporal.NewNonRetryableApplicationError("CB refused", activities.PickupErrCBRejected, nil)
+			return activities.InventoryBatchResult{}, temporal.NewNonRetryableApplicationError("CB refused", activities.ErrTypeCBRejected, nil)
 		})
 	env.ExecuteWorkflow(workflows.InventorySyncName, workflows.PickupInput{Settings: inventorySettings()})
 	require.NoError(t, env.GetWorkflowError())
@@ -102,7 +102,7 @@ func TestInventorySyncStopsAtABatchItCannotReadAndSaysWhere(t *testing.T) {
 	require.Equal(t, 0, sum.MissingInCB, "an incomplete walk cannot tell what CB lacks")
 	require.Len(t, sum.Problems, 1)
 	require.Equal(t, "items after cursor c1", sum.Problems[0].Key)
-	require.Equal(t, activities.PickupErrCBRejected, sum.Problems[0].Type)
+	require.Equal(t, activities.ErrTypeCBRejected, sum.Problems[0].Type)
 }
 
 func TestInventorySyncContinuesAsNewWithCursorAndFigures(t *testing.T) {
@@ -141,7 +141,7 @@ func TestProductSyncWalksEveryBatch(t *testing.T) {
 			}
 			require.Equal(t, "p1", in.Cursor)
 			return activities.ProductBatchResult{Items: 3, Posted: 2, Failed: 1,
-				Problems: []activities.PickupProblem{{Key: "HOODIE-ZIP-S", Reason: "no details", Type: activities.PickupErrCBRejected}}}, nil
+				Problems: []activities.Problem{{Key: "HOODIE-ZIP-S", Reason: "no details", Type: activities.ErrTypeCBRejected}}}, nil
 		})
 	s := pickupSettings()
 	s.Products.BatchSize = 7
@@ -150,7 +150,7 @@ func TestProductSyncWalksEveryBatch(t *testing.T) {
 	var sum workflows.ProductsSummary
 	require.NoError(t, env.GetWorkflowResult(&sum))
 	require.Equal(t, workflows.ProductsSummary{Items: 10, Posted: 8, Inactive: 1, Failed: 1,
-		Problems: []workflows.Problem{{Key: "HOODIE-ZIP-S", Reason: "no details", Type: activities.PickupErrCBRejected}}}, sum)
+		Problems: []workflows.Problem{{Key: "HOODIE-ZIP-S", Reason: "no details", Type: activities.ErrTypeCBRejected}}}, sum)
 }
 
 func TestProductSyncContinuesAsNewCarryingTheCursor(t *testing.T) {

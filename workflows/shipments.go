@@ -122,7 +122,7 @@ func (p *shipmentPickup) run(ctx workflow.Context) (ShipmentsSummary, error) {
 		case isOpen:
 		case canceled[ref].CustRef != "":
 			sum.Canceled++
-			sum.Problems = appendProblem(sum.Problems, Problem{Key: ref, Type: activities.PickupErrOrderCanceled,
+			sum.Problems = appendProblem(sum.Problems, Problem{Key: ref, Type: activities.ErrTypeOrderCanceled,
 				Reason: fmt.Sprintf("CB shipped sales order %s but CartRover order %s is canceled: nothing posted; reconcile the order by hand", strings.Join(byRef[ref], ", "), ref)})
 		default:
 			// Not open for shipments in CartRover: its boxes were posted by an earlier run.
@@ -201,7 +201,7 @@ func (p *shipmentPickup) handleChunk(ctx workflow.Context, orders []activities.O
 			switch {
 			case ob.Voided:
 				sum.Voided++
-				sum.Problems = appendProblem(sum.Problems, Problem{Key: o.CustRef, Type: activities.PickupErrOrderVoided,
+				sum.Problems = appendProblem(sum.Problems, Problem{Key: o.CustRef, Type: activities.ErrTypeOrderVoided,
 					Reason: fmt.Sprintf("CB voided sales order %s of CartRover order %s: nothing posted; cancel the order in CartRover or re-create it in CB", so, o.CustRef)})
 				skip = true
 			case ob.Problem != nil:
@@ -226,7 +226,7 @@ func (p *shipmentPickup) handleChunk(ctx workflow.Context, orders []activities.O
 	for _, pf := range inFlight {
 		var res activities.PostShipmentsResult
 		if err := pf.future.Get(ctx, &res); err != nil {
-			if errorType(err) == activities.PickupErrOrderCanceled {
+			if errorType(err) == activities.ErrTypeOrderCanceled {
 				sum.Canceled++
 			} else {
 				sum.Failed++
