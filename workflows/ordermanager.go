@@ -234,7 +234,7 @@ func (m *orderManager) importPage(ctx workflow.Context, orders []activities.Orde
 			sel.Select(ctx)
 		}
 		m.summary.Orders.Downloaded++
-		fut := workflow.ExecuteChildWorkflow(m.childOptions(ctx, o), ImportOrderName, m.childInput(o))
+		fut := workflow.ExecuteChildWorkflow(m.childOptions(ctx, o), ImportOrder, m.childInput(o))
 		inFlight++
 		sel.AddFuture(fut, func(f workflow.Future) {
 			inFlight--
@@ -463,12 +463,14 @@ func (m *catalogCache) catalogFor(o activities.Order, r settings.Resolved) Order
 
 // runPickup runs one pickup task as a child workflow and stores its summary.
 func (m *orderManager) runPickup(ctx workflow.Context, task Task) error {
-	name := map[Task]string{TaskShipments: ShipmentPickupName, TaskInventory: InventorySyncName, TaskProducts: ProductSyncName}[task]
+	// By function reference: the SDK checks the input against the function, and the type it
+	// records is the registered name (each workflow is registered under its function's name).
+	child := map[Task]any{TaskShipments: ShipmentPickup, TaskInventory: InventorySync, TaskProducts: ProductSync}[task]
 	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:    workflow.GetInfo(ctx).WorkflowExecution.ID + "/" + string(task),
 		StaticSummary: "CartRover " + string(task) + " pickup",
 	})
-	fut := workflow.ExecuteChildWorkflow(ctx, name, PickupInput{Settings: m.in.Settings, Cursor: m.carry.Cursor})
+	fut := workflow.ExecuteChildWorkflow(ctx, child, PickupInput{Settings: m.in.Settings, Cursor: m.carry.Cursor})
 	var err error
 	switch task {
 	case TaskShipments:
