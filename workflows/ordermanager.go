@@ -58,7 +58,6 @@ func OrderManager(ctx workflow.Context, in OrderManagerInput) (RunSummary, error
 			return m.summary, err
 		}
 		m.carry.TasksDone = append(m.carry.TasksDone, task)
-		m.carry.Cursor = ""
 	}
 	m.setDetails(ctx)
 	return m.summary, nil
@@ -470,7 +469,7 @@ func (m *orderManager) runPickup(ctx workflow.Context, task Task) error {
 		WorkflowID:    workflow.GetInfo(ctx).WorkflowExecution.ID + "/" + string(task),
 		StaticSummary: "CartRover " + string(task) + " pickup",
 	})
-	fut := workflow.ExecuteChildWorkflow(ctx, child, PickupInput{Settings: m.in.Settings, Cursor: m.carry.Cursor})
+	fut := workflow.ExecuteChildWorkflow(ctx, child, PickupInput{Settings: m.in.Settings})
 	var err error
 	switch task {
 	case TaskShipments:

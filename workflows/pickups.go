@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -17,8 +18,13 @@ import (
 type PickupInput struct {
 	// Settings is the validated connector settings file of the parent run.
 	Settings settings.Settings `json:"settings"`
-	// Cursor is an opaque resume point: "" on a fresh pickup; the pickup's own continue-as-new
-	// fills it (it carries the position and the figures so far).
+	// Shipments, Inventory and Products are where the pickup's own continue-as-new left off (the
+	// position and the figures so far); nil on a fresh pickup. Only the pickup's own one is set.
+	Shipments *ShipmentResume  `json:"shipments,omitempty"`
+	Inventory *InventoryResume `json:"inventory,omitempty"`
+	Products  *ProductResume   `json:"products,omitempty"`
+	// Cursor is the resume state of the previous release: the same state as JSON in a string. It
+	// is still read, so a pickup that continued as new before the upgrade resumes where it was.
 	Cursor string `json:"cursor,omitempty"`
 }
 
@@ -63,16 +69,21 @@ func cartRoverOptions(ctx workflow.Context, startToClose time.Duration) workflow
 	})
 }
 
-// encodeCursor writes a pickup's carry as its opaque cursor. JSON encoding of these plain structs
-// is deterministic (workflowcheck flags encoding/json only because of reflection internals).
-func encodeCursor(v any) string {
-	b, _ := json.Marshal(v) //workflowcheck:ignore
-	return string(b)
-}
-
-// decodeCursor reads a cursor encodeCursor wrote.
-func decodeCursor(s string, v any) error {
-	return json.Unmarshal([]byte(s), v) //workflowcheck:ignore
+// resume returns a pickup's resume state: the typed one, else the one a run of the previous
+// release packed into cursor, else the zero state (fresh reports false).
+func resume[T any](typed *T, cursor, name string) (st T, fresh bool, err error) {
+	switch {
+	case typed != nil:
+		return *typed, false, nil
+	case cursor != "":
+		// JSON decoding of these plain structs is deterministic (workflowcheck flags encoding/json
+		// only because of reflection internals).
+		if err := json.Unmarshal([]byte(cursor), &st); err != nil { //workflowcheck:ignore
+			return st, false, fmt.Errorf("%s: cursor %q is not a %s cursor; start without one: %w", name, cursor, name, err)
+		}
+		return st, false, nil
+	}
+	return st, true, nil
 }
 
 // appendProblem adds p to list unless the list is full (MaxProblems keeps histories small).

@@ -2,7 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"testing"
 
@@ -162,13 +161,54 @@ func TestProductSyncContinuesAsNewCarryingTheCursor(t *testing.T) {
 	require.True(t, errors.As(env.GetWorkflowError(), &can))
 	var next workflows.PickupInput
 	require.NoError(t, pkConverter().FromPayloads(can.Input, &next))
-	var carry struct {
-		Cursor  string                    `json:"cursor"`
-		Summary workflows.ProductsSummary `json:"summary"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(next.Cursor), &carry))
-	require.Equal(t, "p1", carry.Cursor)
-	require.Equal(t, 5, carry.Summary.Posted)
+	require.Empty(t, next.Cursor, "the resume state is typed, not packed into the cursor")
+	require.NotNil(t, next.Products)
+	require.Equal(t, "p1", next.Products.Cursor)
+	require.Equal(t, 5, next.Products.Summary.Posted)
+
+	// The continuation resumes at p1 with the figures so far.
+	env2 := pickupEnv(t)
+	env2.OnActivity(pkActs.SyncProductsBatch, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ProductBatchInput) (activities.ProductBatchResult, error) {
+			require.Equal(t, "p1", in.Cursor)
+			return activities.ProductBatchResult{Items: 2, Posted: 2}, nil
+		})
+	env2.ExecuteWorkflow(workflows.ProductSyncName, next)
+	require.NoError(t, env2.GetWorkflowError())
+	var sum workflows.ProductsSummary
+	require.NoError(t, env2.GetWorkflowResult(&sum))
+	require.Equal(t, workflows.ProductsSummary{Items: 7, Posted: 7}, sum)
+}
+
+// A pickup that continued as new before the resume state was typed carries it as JSON in Cursor:
+// each pickup still resumes from it, figures included.
+func TestPickupsResumeFromTheCursorOfThePreviousRelease(t *testing.T) {
+	env := pickupEnv(t)
+	env.OnActivity(pkActs.SyncProductsBatch, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ProductBatchInput) (activities.ProductBatchResult, error) {
+			require.Equal(t, "p1", in.Cursor)
+			return activities.ProductBatchResult{Items: 2, Posted: 2}, nil
+		})
+	env.ExecuteWorkflow(workflows.ProductSyncName, workflows.PickupInput{Settings: pickupSettings(),
+		Cursor: `{"cursor":"p1","summary":{"items":5,"posted":5,"inactive":0,"failed":0}}`})
+	require.NoError(t, env.GetWorkflowError())
+	var ps workflows.ProductsSummary
+	require.NoError(t, env.GetWorkflowResult(&ps))
+	require.Equal(t, workflows.ProductsSummary{Items: 7, Posted: 7}, ps)
+
+	env = pickupEnv(t)
+	env.OnActivity(pkActs.SyncInventoryBatch, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.InventoryBatchInput) (activities.InventoryBatchResult, error) {
+			require.Equal(t, "i9", in.Cursor)
+			return activities.InventoryBatchResult{Items: 1, Posted: 1}, nil
+		})
+	env.ExecuteWorkflow(workflows.InventorySyncName, workflows.PickupInput{Settings: pickupSettings(),
+		Cursor: `{"cursor":"i9","summary":{"items":4,"posted":4}}`})
+	require.NoError(t, env.GetWorkflowError())
+	var is workflows.InventorySummary
+	require.NoError(t, env.GetWorkflowResult(&is))
+	require.Equal(t, 5, is.Items)
+	require.Equal(t, 5, is.Posted)
 }
 
 func TestPickupRejectsACursorItDidNotWrite(t *testing.T) {

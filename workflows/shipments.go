@@ -21,8 +21,8 @@ const shipmentChunk = 25
 // openListLimit is the CartRover list page size (its maximum).
 const openListLimit = 100
 
-// shipmentCarry is what a ShipmentPickup hands to its own continuation (in PickupInput.Cursor).
-type shipmentCarry struct {
+// ShipmentResume is what a ShipmentPickup hands to its own continuation (PickupInput.Shipments).
+type ShipmentResume struct {
 	// Since is the window start the first run chose (kept so the continuation sees the same feed).
 	Since time.Time `json:"since"`
 	// After is the last cust_ref handled: candidates are handled in cust_ref order.
@@ -52,15 +52,16 @@ func ShipmentPickup(ctx workflow.Context, in PickupInput) (ShipmentsSummary, err
 
 type shipmentPickup struct {
 	in    PickupInput
-	carry shipmentCarry
+	carry ShipmentResume
 }
 
 func (p *shipmentPickup) setup(ctx workflow.Context) error {
-	if p.in.Cursor != "" {
-		if err := decodeCursor(p.in.Cursor, &p.carry); err != nil {
-			return fmt.Errorf("ShipmentPickup: cursor %q is not a shipment pickup cursor; start without one: %w", p.in.Cursor, err)
-		}
-	} else {
+	carry, fresh, err := resume(p.in.Shipments, p.in.Cursor, ShipmentPickupName)
+	if err != nil {
+		return err
+	}
+	p.carry = carry
+	if fresh {
 		p.carry.Since = workflow.Now(ctx).Add(-p.in.Settings.Shipments.LookbackDuration()).UTC()
 	}
 	return workflow.SetQueryHandler(ctx, ProgressQuery, func() (ShipmentsSummary, error) {
@@ -136,8 +137,7 @@ func (p *shipmentPickup) run(ctx workflow.Context) (ShipmentsSummary, error) {
 		p.handleChunk(ctx, candidates[start:end], byRef)
 		p.carry.After = candidates[end-1].CustRef
 		if end < len(candidates) && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			cursor := encodeCursor(p.carry)
-			return *sum, workflow.NewContinueAsNewError(ctx, ShipmentPickupName, PickupInput{Settings: p.in.Settings, Cursor: cursor})
+			return *sum, workflow.NewContinueAsNewError(ctx, ShipmentPickup, PickupInput{Settings: p.in.Settings, Shipments: &p.carry})
 		}
 	}
 	return *sum, nil
