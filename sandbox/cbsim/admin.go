@@ -73,6 +73,39 @@ func (s *Server) SetCreditHold(customerCode string, hold bool) error {
 	return nil
 }
 
+// AddCustomer adds a customer as it is (its address as CB would have reformatted it, say) with
+// a default ship-to of the same address, and returns its code.
+func (s *Server) AddCustomer(c Customer, shipToClass string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.addCustomer(&c, shipToClass)
+	s.dirty = true
+	return c.Code
+}
+
+// AddClassTemplate lists one more customer (or, with shipTo, ship-to) class template for a country
+// ahead of the seeded ones, as CB may list a non-default template first.
+func (s *Server) AddClassTemplate(businessType, classCode, country string, shipTo, isDefault bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := classTemplate{BusinessType: businessType, ClassCode: classCode, Description: classCode, Country: country, ShipTo: shipTo, IsDefault: isDefault}
+	s.st.Templates = append([]classTemplate{t}, s.st.Templates...)
+	s.dirty = true
+}
+
+// VoidOrder voids a sales order, as a CB user would in the CB client.
+func (s *Server) VoidOrder(code string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.st.Orders[code]
+	if o == nil {
+		return fmt.Errorf("cbsim: sales order %s does not exist", code)
+	}
+	o.Voided = true
+	s.dirty = true
+	return nil
+}
+
 // Customers returns a copy of every customer, by code order.
 func (s *Server) Customers() []Customer {
 	s.mu.Lock()
@@ -122,7 +155,8 @@ func (s *Server) SalesOrdersByPOCode(po string) []SalesOrder {
 //	POST /_sim/orders/{code}/ship {"partial":bool,"boxes":n}
 //	GET  /_sim/orders[?po=…]    → sales orders
 //	PUT  /_sim/customers/{code}/credit-hold {"hold":bool}
-//	PUT  /_sim/faults           {"latency":"200ms","fail5xx":n,"drop":n,"saveThenTimeout":n,"route":"…"}
+//	PUT  /_sim/faults           {"latency":"200ms","fail5xx":n,"drop":n,"saveThenTimeout":n,"unauthorized":n,
+//	                             "reject":n,"rejectMessage":"…","route":"…"}
 //	GET  /_sim/stats, DELETE /_sim/stats
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/_sim/"), "/"), "/")
@@ -170,15 +204,16 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 	case r.Method == http.MethodPut && parts[0] == "faults":
 		var b struct {
-			Latency                        string
-			Fail5xx, Drop, SaveThenTimeout int
-			Route                          string
+			Latency                                              string
+			Fail5xx, Drop, SaveThenTimeout, Unauthorized, Reject int
+			RejectMessage, Route                                 string
 		}
 		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
 			bad(err)
 			return
 		}
-		f := Faults{Fail5xx: b.Fail5xx, Drop: b.Drop, SaveThenTimeout: b.SaveThenTimeout, Route: b.Route}
+		f := Faults{Fail5xx: b.Fail5xx, Drop: b.Drop, SaveThenTimeout: b.SaveThenTimeout, Unauthorized: b.Unauthorized,
+			Reject: b.Reject, RejectMessage: b.RejectMessage, Route: b.Route}
 		if b.Latency != "" {
 			d, err := parseDuration(b.Latency)
 			if err != nil {

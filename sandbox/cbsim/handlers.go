@@ -414,7 +414,7 @@ func (s *Server) loadOrder(q *request) any {
 		customers = append(customers, map[string]any{"CustomerCode": c.Code, "CustomerName": c.Name, "Email": c.Email, "DefaultPrice": c.BusinessType})
 	}
 	return ok("SalesOrders", []map[string]any{{"SalesOrderCode": o.Code, "SalesOrderDate": dateJSON(o.Date), "Type": "Sales Order",
-		"OrderStatus": o.Status, "IsVoided": false, "BillToCode": o.BillToCode, "BillToName": o.BillToName, "POCode": o.POCode,
+		"OrderStatus": o.Status, "IsVoided": o.Voided, "BillToCode": o.BillToCode, "BillToName": o.BillToName, "POCode": o.POCode,
 		"SourceCode": o.SourceCode, "WebSiteCode": o.WebSiteCode, "WarehouseCode": o.WarehouseCode, "ShippingMethodCode": o.ShippingMethodCode,
 		"ShippingMethodGroup": o.ShippingMethodGroup, "PaymentTermCode": o.PaymentTermCode, "ShippingDate": dateJSON(o.Date),
 		"ShipToCode": o.ShipToCode, "ShipToName": o.ShipToName, "ShipToAddress": o.ShipToAddress, "ShipToCity": o.ShipToCity,
