@@ -605,10 +605,15 @@ func (s *Server) classTemplates(q *request, shipTo bool) any {
 	var b stringValue
 	q.decode(&b)
 	var rows []map[string]any
+	seen := map[string]bool{}
 	for _, t := range s.st.Templates {
-		if t.ShipTo != shipTo || !strings.EqualFold(t.Country, b.StringValue) {
+		// Assumption (the spec is silent): an empty country lists the templates of every country,
+		// once per code; `starter settings check --against-cb` relies on it.
+		all := b.StringValue == "" && !seen[t.ClassCode]
+		if t.ShipTo != shipTo || !(all || strings.EqualFold(t.Country, b.StringValue)) {
 			continue
 		}
+		seen[t.ClassCode] = true
 		rows = append(rows, map[string]any{"BusinessType": t.BusinessType, "ClassCode": t.ClassCode, "ClassDescription": t.Description,
 			"PaymentTermGroup": "DEFAULT", "PaymentTermCode": "Credit Card", "TaxCode": "NO TAX", "IsDefault": t.IsDefault})
 	}
