@@ -45,6 +45,18 @@ func (s *Server) AddSyntheticItems(n, stockEach int) []string {
 	return codes
 }
 
+// RemoveItems removes items and their stock.
+func (s *Server) RemoveItems(codes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range codes {
+		delete(s.st.Items, c)
+		delete(s.st.Stock, c)
+	}
+	s.st.sorted = nil
+	s.dirty = true
+}
+
 // SetStock sets the on-hand quantity (base units) of an item in a warehouse.
 func (s *Server) SetStock(itemCode, warehouse string, onHand int) {
 	s.mu.Lock()
