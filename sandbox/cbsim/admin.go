@@ -74,13 +74,23 @@ func (s *Server) FreeStockOf(itemCode, warehouse string) decimal.Decimal {
 
 // SetCreditHold puts a customer on (or off) credit hold.
 func (s *Server) SetCreditHold(customerCode string, hold bool) error {
+	return s.mutate(func(st *state) error {
+		c := st.Customers[customerCode]
+		if c == nil {
+			return fmt.Errorf("cbsim: customer %s does not exist", customerCode)
+		}
+		c.CreditHold = hold
+		return nil
+	})
+}
+
+// mutate changes the state with f under the lock; the state is saved later unless f failed.
+func (s *Server) mutate(f func(*state) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.st.Customers[customerCode]
-	if c == nil {
-		return fmt.Errorf("cbsim: customer %s does not exist", customerCode)
+	if err := f(s.st); err != nil {
+		return err
 	}
-	c.CreditHold = hold
 	s.dirty = true
 	return nil
 }
@@ -107,15 +117,14 @@ func (s *Server) AddClassTemplate(businessType, classCode, country string, shipT
 
 // VoidOrder voids a sales order, as a CB user would in the CB client.
 func (s *Server) VoidOrder(code string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.st.Orders[code]
-	if o == nil {
-		return fmt.Errorf("cbsim: sales order %s does not exist", code)
-	}
-	o.Voided = true
-	s.dirty = true
-	return nil
+	return s.mutate(func(st *state) error {
+		o := st.Orders[code]
+		if o == nil {
+			return fmt.Errorf("cbsim: sales order %s does not exist", code)
+		}
+		o.Voided = true
+		return nil
+	})
 }
 
 // Customers returns a copy of every customer, by code order.
