@@ -78,7 +78,8 @@ func resume[T any](typed *T, cursor, name string) (st T, fresh bool, err error) 
 	case cursor != "":
 		// JSON decoding of these plain structs is deterministic (workflowcheck flags encoding/json
 		// only because of reflection internals).
-		if err := json.Unmarshal([]byte(cursor), &st); err != nil { //workflowcheck:ignore
+		err = json.Unmarshal([]byte(cursor), &st) //workflowcheck:ignore
+		if err != nil {
 			return st, false, fmt.Errorf("%s: cursor %q is not a %s cursor; start without one: %w", name, cursor, name, err)
 		}
 		return st, false, nil
