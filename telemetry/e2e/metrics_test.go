@@ -335,9 +335,6 @@ func TestEveryMetricTheAlertsAndTheDashboardUseExistsAfterAnEndToEndRun(t *testi
 	}
 	t.Logf("business metrics after the run:\n%s", grep(text, "ordermanager_", "cartrover_calls", "connectedbusiness_call_duration_seconds_count"))
 
-	// ordermanager.orders is recorded by the order workflow; until that code exists in workflows/
-	// (it is being added separately), its absence is tolerated — and only then.
-	orderWorkflowEmits := grepDir(t, filepath.Join(root, "workflows"), `"ordermanager.orders"`)
 	exprs := monitoringExprs(t)
 	keys := make([]string, 0, len(exprs))
 	for k := range exprs {
@@ -350,8 +347,6 @@ func TestEveryMetricTheAlertsAndTheDashboardUseExistsAfterAnEndToEndRun(t *testi
 			used[n] = true
 			switch {
 			case names[n], syntheticSeries[n]:
-			case n == "ordermanager_orders_total" && !orderWorkflowEmits:
-				t.Logf("%s uses %s, which the order workflow does not record yet (tolerated until workflows/ emits \"ordermanager.orders\")", where, n)
 			default:
 				t.Errorf("%s uses %s, which /metrics does not have after an end-to-end run", where, n)
 			}
@@ -362,6 +357,16 @@ func TestEveryMetricTheAlertsAndTheDashboardUseExistsAfterAnEndToEndRun(t *testi
 		if !used[must] {
 			t.Errorf("neither the alerts nor the dashboard use %s", must)
 		}
+	}
+	// Held orders need a person, not an alert: they show as held and never as a failure.
+	if held := sampleSum(text, "ordermanager_orders_total", `stage="held"`); held == 0 {
+		t.Errorf("no order was counted held although a fifth of the seeded orders are:\n%s", grep(text, "ordermanager_orders"))
+	}
+	if failed := sampleSum(text, "ordermanager_orders_total", `stage="failed"`); failed != 0 {
+		t.Errorf("%v orders counted failed; the scenario has held orders but no broken one:\n%s", failed, grep(text, "ordermanager_orders"))
+	}
+	if failed := sampleSum(text, "temporal_workflow_failed_total"); failed != 0 {
+		t.Errorf("%v workflows counted failed; a held order must not fail its workflow:\n%s", failed, grep(text, "temporal_workflow_failed_total"))
 	}
 	// A graceful stop signs the worker out of CB: the next sign-in as this user need not force.
 	if !sb.CB.SignedIn(cbsim.DefaultUserCode) {
@@ -378,11 +383,12 @@ func TestEveryMetricTheAlertsAndTheDashboardUseExistsAfterAnEndToEndRun(t *testi
 	}
 }
 
-// sampleSum adds up the values of every sample of metric name.
-func sampleSum(text, name string) float64 {
+// sampleSum adds up the values of every sample of metric name whose labels contain each of labels
+// (for example `stage="held"`).
+func sampleSum(text, name string, labels ...string) float64 {
 	sum := 0.0
 	for _, l := range strings.Split(text, "\n") {
-		if strings.HasPrefix(l, name+"{") || strings.HasPrefix(l, name+" ") {
+		if strings.HasPrefix(l, name+"{") && hasAll(l[:strings.LastIndex(l, " ")], labels) || strings.HasPrefix(l, name+" ") && len(labels) == 0 {
 			var v float64
 			if _, err := fmt.Sscan(l[strings.LastIndex(l, " ")+1:], &v); err == nil {
 				sum += v
@@ -390,6 +396,15 @@ func sampleSum(text, name string) float64 {
 		}
 	}
 	return sum
+}
+
+func hasAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }
 
 func grep(text string, prefixes ...string) string {

@@ -1,0 +1,112 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cartrover-cb/ordermanager/activities"
+	"github.com/cartrover-cb/ordermanager/cartrover"
+	cb "github.com/cartrover-cb/ordermanager/connectedbusiness"
+	"github.com/cartrover-cb/ordermanager/internal/temporaltest"
+	"github.com/cartrover-cb/ordermanager/sandbox/cartroversim"
+	"github.com/cartrover-cb/ordermanager/sandbox/cbsim"
+	"github.com/cartrover-cb/ordermanager/settings"
+	"github.com/cartrover-cb/ordermanager/telemetry"
+	"github.com/cartrover-cb/ordermanager/workflows"
+)
+
+// cbOutage is how long CB answers nothing but HTTP 503 in TestOrderSendRidesOutATwoMinuteCBOutage.
+const cbOutage = 2 * time.Minute
+
+// CB answers every call with 503 for two minutes from the start of a run: the run's progress says
+// CB is unreachable while it lasts, no order is lost or doubled, and every order is imported once
+// CB answers again. The worker is wired as in production (the CB client reports each call to
+// telemetry, which is what the run's progress reads).
+func TestOrderSendRidesOutATwoMinuteCBOutage(t *testing.T) {
+	crSim := cartroversim.New(cartroversim.Options{Seed: 34, NoRateLimit: true})
+	crSrv := httptest.NewServer(crSim)
+	t.Cleanup(crSrv.Close)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	crc, err := cartrover.New(cartrover.Config{BaseURL: crSrv.URL, APIUser: cartroversim.DefaultAPIUser, APIKey: cartroversim.DefaultAPIKey,
+		RatePerSecond: -1, Timeout: 5 * time.Second, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cbSim := cbsim.New(cbsim.Options{Password: cbPassword})
+	t.Cleanup(func() { _ = cbSim.Close() })
+	cbSrv := httptest.NewServer(cbSim)
+	t.Cleanup(cbSrv.Close)
+	cbc, err := cb.NewWebService(cb.Config{BaseURL: cbSrv.URL + "/webservice/", UserCode: cbsim.DefaultUserCode, Password: cbPassword,
+		Timeout: 5 * time.Second, Logger: quiet, Observe: telemetry.ObserveCBCall})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := settings.Load(filepath.Join("..", "..", "deploy", "settings.sandbox.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sandbox{cr: crSim, acts: &activities.Activities{CartRover: crc, CB: cbc}, settings: st}
+	s.env = temporaltest.NewEnv(t, s.acts, temporaltest.WorkerOptions{})
+	s.skipCustRefs(t, 7000)
+	refs := crSim.Generate(12, 0)
+
+	cbSim.SetFaults(cbsim.Faults{Fail5xx: 1 << 30})
+	outageEnds := time.Now().Add(cbOutage)
+	run := s.start(t, "e2e-cb-outage", st)
+
+	// While CB is down the run's progress names it.
+	var during workflows.RunSummary
+	waitFor(t, cbOutage-10*time.Second, "the run's progress to say CB is unreachable", func() string {
+		v, err := s.env.Client.QueryWorkflow(context.Background(), run.GetID(), run.GetRunID(), workflows.ProgressQuery)
+		if err != nil {
+			return err.Error()
+		}
+		if err := v.Get(&during); err != nil {
+			return err.Error()
+		}
+		for _, u := range during.Unreachable {
+			if u.System == telemetry.SystemCB && !u.Since.IsZero() {
+				return ""
+			}
+		}
+		return fmt.Sprintf("progress says unreachable %+v", during.Unreachable)
+	})
+	t.Logf("progress during the outage: unreachable %+v", during.Unreachable)
+	for _, ref := range refs {
+		if n := len(cbSim.SalesOrdersByPOCode(ref)); n != 0 {
+			t.Fatalf("order %s reached CB during the outage (%d sales orders)", ref, n)
+		}
+	}
+	time.Sleep(time.Until(outageEnds))
+	cbSim.SetFaults(cbsim.Faults{})
+
+	sum := result(t, run)
+	if sum.Orders.Dispatch.New != len(refs) {
+		t.Errorf("the run dispatched %+v, want %d new", sum.Orders.Dispatch, len(refs))
+	}
+	waitFor(t, 3*time.Minute, "every order to be imported after the outage", func() string {
+		var left []string
+		for _, ref := range refs {
+			if o, _ := crSim.Order(ref); o.OrderStatus != cartrover.StatusAtWMS {
+				left = append(left, ref+" "+string(o.OrderStatus))
+			}
+		}
+		return strings.Join(left, ", ")
+	})
+	for _, ref := range refs {
+		if n := len(cbSim.SalesOrdersByPOCode(ref)); n != 1 {
+			t.Errorf("order %s has %d CB sales orders, want exactly one", ref, n)
+		}
+		if st := s.orderState(t, workflows.OrderWorkflowID(ref)); st.SalesOrderCode == "" {
+			t.Errorf("order %s: its workflow names no sales order: %+v", ref, st)
+		}
+	}
+	t.Logf("the run's result: dispatched %+v, unreachable at its end %+v", sum.Orders.Dispatch, sum.Unreachable)
+}
