@@ -419,18 +419,3 @@ func grep(text string, prefixes ...string) string {
 	}
 	return b.String()
 }
-
-// grepDir reports whether any non-test Go file under dir contains s.
-func grepDir(t *testing.T, dir, s string) bool {
-	t.Helper()
-	found := false
-	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-			return nil
-		}
-		b, _ := os.ReadFile(p)
-		found = found || bytes.Contains(b, []byte(s))
-		return nil
-	})
-	return found
-}
