@@ -65,7 +65,13 @@ func pkDec(n int64) decimal.Decimal { return decimal.NewFromInt(n) }
 // returns it with its client.
 func pkCBSim(t *testing.T, items ...cbsim.Item) (*cbsim.Server, connectedbusiness.Service) {
 	t.Helper()
-	sim, svc := cbsimtest.Start(t, cbsim.Options{NoItems: true})
+	return pkCBSimWith(t, cbsim.Options{}, items...)
+}
+
+func pkCBSimWith(t *testing.T, opts cbsim.Options, items ...cbsim.Item) (*cbsim.Server, connectedbusiness.Service) {
+	t.Helper()
+	opts.NoItems = true
+	sim, svc := cbsimtest.Start(t, opts)
 	sim.SeedItems(items...)
 	return sim, svc
 }
@@ -163,13 +169,23 @@ func TestSyncProductsBatchPostsActiveItemDetailsOnly(t *testing.T) {
 		Retail: decimal.RequireFromString("21.99"), Wholesale: decimal.RequireFromString("9.75"), WeightLbs: decimal.RequireFromString("0.45"), Active: true}
 	poster := pkItem("ITEM-000041", "LEGACY-POSTER-A2")
 	poster.Active = false
-	cbs, cb := pkCBSim(t, tee, poster, pkItem("ITEM-000006", "HOODIE-ZIP-S"))
+	hoodie := pkItem("ITEM-000006", "HOODIE-ZIP-S")
+	// The hoodie is phased out in CB after the item list and before its detail read.
+	var cbs *cbsim.Server
+	var phasedOut atomic.Bool
+	cbs, cb := pkCBSimWith(t, cbsim.Options{BeforeCall: func(route string) {
+		if route == "products/getitemdetails" && phasedOut.CompareAndSwap(false, true) {
+			h := hoodie
+			h.Active = false
+			cbs.SeedItems(h)
+		}
+	}}, tee, poster, hoodie)
 	a := &activities.Activities{CartRover: cr, CB: cb}
 	val, err := ordersActEnv(a).ExecuteActivity(a.SyncProductsBatch, activities.ProductBatchInput{BatchSize: 10})
 	require.NoError(t, err)
 	var res activities.ProductBatchResult
 	require.NoError(t, val.Get(&res))
-	require.Equal(t, activities.ProductBatchResult{Items: 3, Posted: 2, Inactive: 1}, res)
+	require.Equal(t, activities.ProductBatchResult{Items: 3, Posted: 1, Inactive: 2}, res, "listed active, phased out by the detail read: not posted")
 	require.Equal(t, int64(2), cbs.Calls("products/getitemdetails"), "an item listed as phased out needs no detail read")
 
 	p, ok := sim.Product("TEE-CLASSIC-S")

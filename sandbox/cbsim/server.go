@@ -44,6 +44,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now replaces the clock (tests).
 	Now func() time.Time
+	// BeforeCall, when set, is called with the route ("products/getitemdetails") before each
+	// webservice call is answered, outside the simulator's lock: a test changes CB's data there,
+	// as a CB user would between two calls of the connector.
+	BeforeCall func(route string)
 }
 
 // Faults are switched on with SetFaults; counts are consumed by the matching requests.
@@ -290,6 +294,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	s.log.Debug("cb simulator request", "method", r.Method, "route", key)
+	if s.opts.BeforeCall != nil && ok {
+		s.opts.BeforeCall(key)
+	}
 
 	if f.Latency > 0 {
 		select {
