@@ -82,9 +82,10 @@ func pkItem(code, name string) cbsim.Item {
 
 func TestSyncInventoryBatchPostsFreeStockLessSafetyStockNeverBelowZero(t *testing.T) {
 	sim, cr := pkCRSim(t, nil)
-	cbs, cb := pkCBSim(t, pkItem("ITEM-000002", "TEE-CLASSIC-M"), pkItem("ITEM-000016", "SOCK-WOOL-S"),
+	// CB may answer every unit of measure: the CASE rows (in cases) must not count.
+	cbs, cb := pkCBSimWith(t, cbsim.Options{StockEveryUnit: true}, pkItem("ITEM-000002", "TEE-CLASSIC-M"), pkItem("ITEM-000016", "SOCK-WOOL-S"),
 		pkItem("ITEM-000021", "MUG-STONE-S"), pkItem("ITEM-999999", "ONLY-IN-CB"))
-	for item, st := range map[string][2]int{"ITEM-000002": {10, 3}, "ITEM-000016": {15, 4}, "ITEM-000021": {1, 0}} {
+	for item, st := range map[string][2]int{"ITEM-000002": {30, 3}, "ITEM-000016": {15, 4}, "ITEM-000021": {1, 0}} {
 		cbs.SetStock(item, "MAIN", st[0])
 		cbs.SetStock(item, "WEST", st[1])
 	}
@@ -110,8 +111,7 @@ func TestSyncInventoryBatchPostsFreeStockLessSafetyStockNeverBelowZero(t *testin
 		require.True(t, ok, sku)
 		return inv.QtyAvailable.String()
 	}
-	// CB answers a CASE row (12 each) beside the EACH row: only the base unit counts.
-	require.Equal(t, "8", qty("TEE-CLASSIC-M"), "MAIN 10-2 plus WEST 3-5 (floored at 0)")
+	require.Equal(t, "28", qty("TEE-CLASSIC-M"), "MAIN 30-2 plus WEST 3-5 (floored at 0); its CASE row (2 cases) not counted")
 	require.Equal(t, "0", qty("SOCK-WOOL-S"), "19 free minus a SKU safety stock of 20 is 0, not -1")
 	require.Equal(t, "0", qty("MUG-STONE-S"), "MAIN 1-2 and WEST 0-5 are both floored at 0")
 	require.Equal(t, int64(1), cbs.Calls("products/loadgrouplocationstock"), "one CB stock call per batch")

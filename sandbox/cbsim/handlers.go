@@ -826,8 +826,9 @@ func (s *Server) stockRows(it *Item, onlyUoM string) []map[string]any {
 			if onlyUoM != "" && !strings.EqualFold(onlyUoM, u.code) {
 				continue
 			}
+			// Free stock in the row's unit: whole cases of a CASE row.
 			rows = append(rows, map[string]any{"ItemCode": it.Code, "WarehouseCode": wh, "UnitMeasureCode": u.code, "UnitMeasureQty": u.qty,
-				"FreeStock": n(free), "IsActive": true})
+				"FreeStock": n(free.Div(decimal.NewFromInt(u.qty)).Floor()), "IsActive": true})
 		}
 	}
 	return rows
@@ -854,7 +855,11 @@ func (s *Server) groupStock(q *request) any {
 		if it == nil {
 			continue
 		}
-		for _, row := range s.stockRows(it, r.UnitMeasureCode) {
+		uom := r.UnitMeasureCode
+		if s.opts.StockEveryUnit {
+			uom = ""
+		}
+		for _, row := range s.stockRows(it, uom) {
 			if r.WarehouseCode == "" || strings.EqualFold(row["WarehouseCode"].(string), r.WarehouseCode) {
 				rows = append(rows, row)
 			}
