@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -855,11 +856,12 @@ func (s *Server) groupStock(q *request) any {
 		if it == nil {
 			continue
 		}
-		uom := r.UnitMeasureCode
+		found := s.stockRows(it, r.UnitMeasureCode)
 		if s.opts.StockEveryUnit {
-			uom = ""
+			found = s.stockRows(it, "")
+			slices.Reverse(found) // larger units first: the connector must not rely on the order
 		}
-		for _, row := range s.stockRows(it, uom) {
+		for _, row := range found {
 			if r.WarehouseCode == "" || strings.EqualFold(row["WarehouseCode"].(string), r.WarehouseCode) {
 				rows = append(rows, row)
 			}

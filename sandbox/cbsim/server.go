@@ -44,8 +44,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now replaces the clock (tests).
 	Now func() time.Time
-	// StockEveryUnit makes loadgrouplocationstock answer every unit of measure of an item, not
-	// only the one asked for (the route's exact output is not confirmed; the connector must cope).
+	// StockEveryUnit makes loadgrouplocationstock answer every unit of measure of an item, larger
+	// units first, not only the one asked for (the route's exact output is not confirmed; the
+	// connector must cope).
 	StockEveryUnit bool
 	// BeforeCall, when set, is called with the route ("products/getitemdetails") before each
 	// webservice call is answered, outside the simulator's lock: a test changes CB's data there,
