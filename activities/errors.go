@@ -56,6 +56,8 @@ const (
 	ErrTypeBatchRejected = "CartRoverBatchRejected"
 	// ErrTypeCBRejected: CB refused a read with a business message (ErrorMessage).
 	ErrTypeCBRejected = "CBRejected"
+	// ErrTypeSalesOrderHold: CB refused to put a sales order on hold (a cancel of an imported order).
+	ErrTypeSalesOrderHold = "CBHoldRefused"
 	// ErrTypeMissingInCB: a CartRover SKU of an inventory sync has no CB item.
 	ErrTypeMissingInCB = "MissingInCB"
 

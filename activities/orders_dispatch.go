@@ -134,10 +134,13 @@ func Digest(v any) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// OrderStart is the start input of an Order workflow started by a dispatch.
+// OrderStart is the start input of an Order workflow started by a dispatch or a shipments hand-off.
 type OrderStart struct {
 	// Key is the cust_ref (possibly unusable as an ID, then the ID is hashed).
 	Key string `json:"key"`
+	// SalesOrderCode is set when the shipments pickup starts the workflow for an order imported
+	// before (its earlier workflow closed at at_wms): the run starts at at_wms with this CB code.
+	SalesOrderCode string `json:"sales_order_code,omitempty"`
 }
 
 // DispatchInput is what DispatchUpdate carries: the compact order with the settings resolved for

@@ -483,3 +483,20 @@ func TestReferenceListsContract(t *testing.T) {
 		}
 	}
 }
+
+// TestHoldSalesOrderContract covers the assumed hold call (the spec is silent): a held order loads
+// with IsOnHold, does not ship, and holding it again succeeds; a missing order is a business error.
+func TestHoldSalesOrderContract(t *testing.T) {
+	sim, ws := newPair(t, cbsim.Options{}, 5*time.Second)
+	ctx := context.Background()
+	ref, _, err := ws.CreateSalesOrderOnce(ctx, sampleOrder("PO-HOLD-1"))
+	require.NoError(t, err)
+	require.NoError(t, ws.HoldSalesOrder(ctx, ref.Code, "CartRover order PO-HOLD-1 was canceled"))
+	require.NoError(t, ws.HoldSalesOrder(ctx, ref.Code, "again"), "holding a held order is harmless (retries)")
+	so, err := ws.LoadSalesOrder(ctx, ref.Code)
+	require.NoError(t, err)
+	require.True(t, so.IsOnHold)
+	require.Error(t, sim.ShipNow(ref.Code, cbsim.ShipOptions{}), "the warehouse does not ship an order on hold")
+	var be *cb.BusinessError
+	require.ErrorAs(t, ws.HoldSalesOrder(ctx, "SO-NOPE", "x"), &be)
+}

@@ -200,6 +200,7 @@ type wireLoadedHeader struct {
 	Type               string
 	OrderStatus        string
 	IsVoided           bool
+	IsOnHold           bool
 	BillToCode         string
 	BillToName         string
 	POCode             string
@@ -258,7 +259,7 @@ func (w *WebService) LoadSalesOrder(ctx context.Context, code string) (*SalesOrd
 	}
 	h := a.SalesOrders[0]
 	d := &SalesOrderDetail{
-		Code: h.SalesOrderCode, Date: h.SalesOrderDate.Time, Type: h.Type, OrderStatus: h.OrderStatus, IsVoided: h.IsVoided,
+		Code: h.SalesOrderCode, Date: h.SalesOrderDate.Time, Type: h.Type, OrderStatus: h.OrderStatus, IsVoided: h.IsVoided, IsOnHold: h.IsOnHold,
 		BillToCode: h.BillToCode, BillToName: h.BillToName, POCode: h.POCode, SourceCode: h.SourceCode, WebSiteCode: h.WebSiteCode,
 		WarehouseCode: h.WarehouseCode, ShippingMethodCode: h.ShippingMethodCode, PaymentTermCode: h.PaymentTermCode,
 		ShippingDate: h.ShippingDate.Time, ShipToCode: h.ShipToCode, ShipToName: h.ShipToName,
@@ -274,6 +275,20 @@ func (w *WebService) LoadSalesOrder(ctx context.Context, code string) (*SalesOrd
 		})
 	}
 	return d, nil
+}
+
+// HoldSalesOrder implements Service. Assumed: the spec is silent. CB documents IsOnHold as a
+// read-only field of a loaded order and no call that sets it; this PUT
+// Transactions/holdsalesorder/ {TransactionCode, IsOnHold, Reason} is a guess (the sandbox
+// simulator implements it). Correct the route here once CB's real call is known.
+func (w *WebService) HoldSalesOrder(ctx context.Context, code, reason string) error {
+	body := struct {
+		TransactionCode string
+		IsOnHold        bool
+		Reason          string
+	}{TransactionCode: code, IsOnHold: true, Reason: reason}
+	var a struct{}
+	return w.put(ctx, routeHoldOrder, nil, body, &a, "sales order "+code)
 }
 
 type wireBox struct {

@@ -18,6 +18,8 @@ const (
 	routeLoadPackItems    = "Transactions/loadpackitems/"
 	routeShipmentLabels   = "Transactions/getshipmentlabelfilenamebytransactioncode/"
 	routeShipmentLookup   = "Transactions/shipmentlookup/"
+	// routeHoldOrder is assumed: the spec documents no call that sets IsOnHold (see HoldSalesOrder).
+	routeHoldOrder = "Transactions/holdsalesorder/"
 
 	routeCustomerLookup  = "Contacts/customerlookup/" // + rows
 	routeCreateCustomer  = "Contacts/createcustomer/"

@@ -54,6 +54,12 @@ type Service interface {
 	// LoadSalesOrder reads one sales order with its status and lines; a missing order is a
 	// *BusinessError of kind KindNotFound.
 	LoadSalesOrder(ctx context.Context, code string) (*SalesOrderDetail, error)
+	// HoldSalesOrder puts a sales order on hold (IsOnHold) so the warehouse does not ship it: what
+	// the connector does when CartRover cancels an order after import. Assumed: the spec is
+	// silent. CB's webservice documents IsOnHold and IsVoided only as read-only fields of a
+	// loaded order and no call that writes them; the route and body are this client's guess
+	// (docs/specs/cb-webservice.md §3.6). Holding a held order is harmless.
+	HoldSalesOrder(ctx context.Context, code, reason string) error
 
 	// PackedBoxes returns the boxes shipped for a sales order (tracking, carrier, service, items).
 	PackedBoxes(ctx context.Context, salesOrderCode string) ([]Box, error)

@@ -145,6 +145,7 @@ type SalesOrderDetail struct {
 	Type               string // Sales Order, Back Order, …
 	OrderStatus        string // assumption: not read by the public clients
 	IsVoided           bool   // assumption: not read by the public clients
+	IsOnHold           bool   // assumption: not read by the public clients
 	BillToCode         string
 	BillToName         string
 	POCode             string

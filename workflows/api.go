@@ -50,7 +50,7 @@ const (
 	SAOrderSource = "CartRoverOrderSource"
 	// SASalesOrderCode is the CB sales order code, once known.
 	SASalesOrderCode = "CBSalesOrderCode"
-	// SAImportOutcome is imported, held or failed.
+	// SAImportOutcome is imported, held, failed or canceled (before import).
 	SAImportOutcome = "ImportOutcome"
 	// SAOrderStage is an Order's stage: held, in_cb, at_wms, … (activities.Stage*).
 	SAOrderStage = activities.SAOrderStage
@@ -66,6 +66,8 @@ const (
 	OutcomeImported = "imported"
 	OutcomeHeld     = "held"
 	OutcomeFailed   = "failed"
+	// OutcomeCanceled: CartRover canceled the order before it was imported.
+	OutcomeCanceled = "canceled"
 )
 
 // Task is one of the four CartRover functions a run can perform.
@@ -161,15 +163,19 @@ type OrdersSummary struct {
 
 // ShipmentsSummary holds the Shipment Confirmation Pickup figures.
 type ShipmentsSummary struct {
-	OrdersChecked int       `json:"orders_checked"`
-	BoxesPosted   int       `json:"boxes_posted"`
-	OrdersShipped int       `json:"orders_shipped"`
-	OrdersPartial int       `json:"orders_partial"`
-	AlreadyPosted int       `json:"already_posted"`
-	Voided        int       `json:"voided"`
-	Canceled      int       `json:"canceled"`
-	Failed        int       `json:"failed"`
-	Problems      []Problem `json:"problems,omitempty"`
+	OrdersChecked int `json:"orders_checked"`
+	BoxesPosted   int `json:"boxes_posted"`
+	OrdersShipped int `json:"orders_shipped"`
+	OrdersPartial int `json:"orders_partial"`
+	AlreadyPosted int `json:"already_posted"`
+	Voided        int `json:"voided"`
+	Canceled      int `json:"canceled"`
+	// OrdersCanceled counts open order workflows told that CartRover canceled their order (they
+	// end canceled); HeldInCB those whose CB sales order was put on hold.
+	OrdersCanceled int       `json:"orders_canceled,omitempty"`
+	HeldInCB       int       `json:"held_in_cb,omitempty"`
+	Failed         int       `json:"failed"`
+	Problems       []Problem `json:"problems,omitempty"`
 }
 
 // InventorySummary holds the Inventory Sync Pickup figures.

@@ -27,6 +27,9 @@ type OrderInput struct {
 	// Key is the order's cust_ref (or the stand-in of an order without a usable one).
 	Key   string      `json:"key"`
 	State *OrderState `json:"state,omitempty"`
+	// SalesOrderCode is set when the shipments pickup starts the workflow for an order imported
+	// before (by the previous release, whose workflows ended at at_wms): the run starts at at_wms.
+	SalesOrderCode string `json:"sales_order_code,omitempty"`
 }
 
 // OrderState is an order's story: what the order query answers, the workflow returns and
@@ -54,6 +57,10 @@ type OrderState struct {
 	Healed bool `json:"healed,omitempty"`
 	// Failing is the last transient fault while importing (CB or CartRover unreachable); cleared on success.
 	Failing string `json:"failing,omitempty"`
+	// Posted are the tracking numbers this workflow posted to CartRover (never posted twice).
+	Posted []string `json:"posted,omitempty"`
+	// OnHoldInCB is true once the CB sales order was put on hold because CartRover canceled the order.
+	OnHoldInCB bool `json:"on_hold_in_cb,omitempty"`
 	// Counted are the ordermanager.orders stages already counted for this order.
 	Counted []string `json:"counted,omitempty"`
 	// Story is the order's history in short lines, oldest first (at most maxStory).
@@ -67,13 +74,20 @@ const maxStory = 30
 const orderContinueAfter = 2000
 
 // Order carries one CartRover order through its life: dispatched (DispatchUpdate) → checked →
-// held (waits, never fails) or imported (customer, ship-to, sales order) → at_wms in CartRover.
+// held (waits, never fails) or imported (customer, ship-to, sales order) → at_wms in CartRover →
+// partial → done as the shipments pickup hands it CB's boxes (ShipmentsUpdate), or canceled when
+// CartRover cancels the order (CancelUpdate; an imported order's CB sales order is put on hold).
 // A held order waits for new settings (SettingsUpdate), changed order data (the next dispatch) or
 // an operator (RetryUpdate); while held it is on error in CartRover, so it leaves the new list.
+// An order at at_wms waits without timers: it costs no history until CB ships.
 func Order(ctx workflow.Context, in OrderInput) (OrderState, error) {
 	w := &orderWF{st: OrderState{Key: in.Key}}
 	if in.State != nil {
 		w.st = *in.State
+	} else if in.SalesOrderCode != "" {
+		w.st.Stage, w.st.SalesOrderCode = activities.StageAtWMS, in.SalesOrderCode
+		w.st.Label = "CartRover order " + in.Key
+		w.story(ctx, "imported before this workflow (CB sales order %s), at_wms in CartRover: waiting for CB's shipments", in.SalesOrderCode)
 	}
 	w.logger = log.With(workflow.GetLogger(ctx), "Order", in.Key)
 	// Before the handlers: an update that came with the start runs as its handler is registered.
@@ -90,6 +104,12 @@ func Order(ctx workflow.Context, in OrderInput) (OrderState, error) {
 	if err := workflow.SetUpdateHandler(ctx, activities.RetryUpdate, w.retry); err != nil {
 		return w.st, err
 	}
+	if err := workflow.SetUpdateHandler(ctx, activities.ShipmentsUpdate, w.shipments); err != nil {
+		return w.st, err
+	}
+	if err := workflow.SetUpdateHandler(ctx, activities.CancelUpdate, w.cancelUpdate); err != nil {
+		return w.st, err
+	}
 	for {
 		if err := workflow.Await(ctx, func() bool { return w.wake || w.st.Stage != "" && w.long(ctx) }); err != nil {
 			return w.st, err
@@ -99,12 +119,18 @@ func Order(ctx workflow.Context, in OrderInput) (OrderState, error) {
 			if w.st.Stage == activities.StageReceived {
 				w.importOrder(ctx)
 			}
+			if w.cancelAsked && w.st.Stage != activities.StageCanceled && w.st.Stage != activities.StageDone {
+				w.cancel(ctx)
+			}
 			if w.st.Stage == activities.StageHeld {
 				w.flag(ctx)
 			}
 			w.publish(ctx)
 		}
-		if w.st.Stage == activities.StageAtWMS || w.st.Stage == activities.StageCanceled {
+		if w.st.Stage == activities.StageAtWMS && !w.staysOpen(ctx) {
+			break // a run recorded before the hand-off existed ended here
+		}
+		if w.st.Stage == activities.StageCanceled || w.st.Stage == activities.StageDone {
 			break
 		}
 		if w.st.Stage != "" && w.long(ctx) {
@@ -133,6 +159,10 @@ type orderWF struct {
 	// the order answers after the order left CartRover's new list, so the run's next list call
 	// does not see it again.
 	holds, flagged int
+	// cancelAsked is set by CancelUpdate; the main loop cancels (before CB when it still can).
+	cancelAsked bool
+	// posting is true while a shipments hand-off posts: hand-offs run one at a time.
+	posting bool
 }
 
 func (w *orderWF) long(ctx workflow.Context) bool {
@@ -172,8 +202,9 @@ func (w *orderWF) result(outcome string) activities.DispatchResult {
 func (w *orderWF) dispatch(ctx workflow.Context, d activities.DispatchInput) (activities.DispatchResult, error) {
 	switch w.st.Stage {
 	case "":
-		w.count(ctx, "dispatched")
-		if w.take(ctx, d) && w.awaitChecked(ctx) {
+		importable := w.take(ctx, d)
+		w.count(ctx, "dispatched") // after take: the order, and so its cart, is known
+		if importable && w.awaitChecked(ctx) {
 			return w.result(activities.OutcomeNew), nil
 		}
 		w.awaitFlag(ctx)
@@ -348,8 +379,12 @@ func (w *orderWF) publish(ctx workflow.Context) {
 		updates = append(updates, ImportOutcomeKey.ValueSet(OutcomeHeld))
 	case activities.StageFailed:
 		updates = append(updates, ImportOutcomeKey.ValueSet(OutcomeFailed))
-	case activities.StageInCB, activities.StageAtWMS:
+	case activities.StageInCB, activities.StageAtWMS, activities.StagePartial, activities.StageShipped, activities.StageDone:
 		updates = append(updates, ImportOutcomeKey.ValueSet(OutcomeImported))
+	case activities.StageCanceled:
+		if w.st.SalesOrderCode == "" { // canceled before import: no longer held or failed
+			updates = append(updates, ImportOutcomeKey.ValueSet(OutcomeCanceled))
+		}
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		w.logger.Warn("Could not record the order's stage", "Error", err)
@@ -396,6 +431,9 @@ func (w *orderWF) importOrder(ctx workflow.Context) {
 	defer func() { w.attempts++ }()
 	backoff := time.Minute
 	for {
+		if w.cancelAsked {
+			return // CartRover canceled the order: the main loop cancels it (before CB if not there yet)
+		}
 		err := w.importOnce(ctx)
 		if err == nil {
 			w.st.Failing = ""

@@ -116,15 +116,24 @@ func queryState(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.
 	return st
 }
 
-func TestOrderImportsADispatchedOrderAndEndsAtWMS(t *testing.T) {
+// stateAt runs the Order workflow of key and returns its state at workflow time at (the workflow
+// is then canceled: an imported order waits at at_wms for its shipments).
+func stateAt(t *testing.T, env *testsuite.TestWorkflowEnvironment, at time.Duration, key string) workflows.OrderState {
+	t.Helper()
+	var st workflows.OrderState
+	env.RegisterDelayedCallback(func() { st = queryState(t, env); env.CancelWorkflow() }, at)
+	env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Key: key})
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("the workflow did not end when canceled")
+	}
+	return st
+}
+
+func TestOrderImportsADispatchedOrderAndWaitsAtWMS(t *testing.T) {
 	env, sa, calls := orderEnv(t)
 	var res activities.DispatchResult
 	update(t, env, 0, activities.DispatchUpdate, dispatchOf(t, testOrder("1045"), mustSettings(t)), &res)
-	env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Key: "1045"})
-	var st workflows.OrderState
-	if err := env.GetWorkflowResult(&st); err != nil {
-		t.Fatal(err)
-	}
+	st := stateAt(t, env, time.Hour, "1045")
 	if res.Outcome != activities.OutcomeNew {
 		t.Errorf("dispatch answered %+v, want new", res)
 	}
@@ -172,11 +181,7 @@ func TestOrderHeldWaitsFlagsOnceAndImportsOnlyWhenItsSettingsChange(t *testing.T
 	c.Shipping.Rules = append(c.Shipping.Rules, settings.ShipRule{ShipCode: "pigeon", To: settings.ShippingMethod{Group: "DEFAULT", Code: "UPS Ground"}})
 	s3.Carts["Shopify"] = c
 	update(t, env, 4*time.Hour, activities.SettingsUpdate, activities.SettingsInput{Settings: s3, Digest: "d3"}, &fixed)
-	env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Key: "2001"})
-	var st workflows.OrderState
-	if err := env.GetWorkflowResult(&st); err != nil {
-		t.Fatal(err)
-	}
+	st := stateAt(t, env, 5*time.Hour, "2001")
 	if first.Outcome != activities.OutcomeNewHeld || first.Reason == nil || first.Reason.Type != activities.ErrTypeUnmappedShipCode ||
 		!strings.Contains(first.Reason.Reason, "pigeon") || !strings.Contains(first.Reason.Reason, "carts.Shopify.shipping") {
 		t.Errorf("first dispatch %+v", first)
@@ -239,11 +244,7 @@ func TestOrderRetryUpdateAnswersWithTheOutcomeOfTheAttempt(t *testing.T) {
 	update(t, env, time.Hour, activities.RetryUpdate, d, &stillHeld)
 	env.RegisterDelayedCallback(func() { hold = false }, 2*time.Hour)
 	update(t, env, 3*time.Hour, activities.RetryUpdate, d, &retried)
-	env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Key: "3001"})
-	var st workflows.OrderState
-	if err := env.GetWorkflowResult(&st); err != nil {
-		t.Fatal(err)
-	}
+	st := stateAt(t, env, 4*time.Hour, "3001")
 	if first.Outcome != activities.OutcomeNew {
 		t.Errorf("first %+v", first)
 	}
@@ -265,11 +266,7 @@ func TestOrderWaitsOutACBOutageWithoutFailing(t *testing.T) {
 	update(t, env, 8*time.Minute, activities.DispatchUpdate, d, &duringDispatch)
 	env.RegisterDelayedCallback(func() { during = queryState(t, env) }, 9*time.Minute)
 	env.RegisterDelayedCallback(func() { calls.mu.Lock(); calls.cbDown = false; calls.mu.Unlock() }, 20*time.Minute)
-	env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Key: "5001"})
-	var st workflows.OrderState
-	if err := env.GetWorkflowResult(&st); err != nil {
-		t.Fatal(err)
-	}
+	st := stateAt(t, env, 2*time.Hour, "5001")
 	if during.Stage != activities.StageReceived || !strings.Contains(during.Failing, "503") {
 		t.Errorf("during the outage: %+v", during)
 	}

@@ -11,8 +11,11 @@ import (
 
 // TestPickupsReplayRecordedHistories replays pickup histories recorded on a real dev server (see
 // workflows/e2e TestRecordPickupReplayHistories): a change that would break pickups in flight fails here.
+// shipmentpickup.json is the previous release's (the pickup posted the boxes itself);
+// shipmentpickup_handoff.json this release's (it hands them to the order workflows; recorded by
+// TestOrderLifeFromImportToDoneAndCancellationWithBothSimulators).
 func TestPickupsReplayRecordedHistories(t *testing.T) {
-	for _, file := range []string{"shipmentpickup.json", "inventorysync.json", "productsync.json"} {
+	for _, file := range []string{"shipmentpickup.json", "shipmentpickup_handoff.json", "inventorysync.json", "productsync.json"} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			workflows.RegisterPickups(r)

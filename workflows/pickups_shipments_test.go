@@ -36,7 +36,35 @@ func pickupEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.RegisterWorkflowWithOptions(workflows.ShipmentPickup, workflow.RegisterOptions{Name: workflows.ShipmentPickupName})
 	env.RegisterWorkflowWithOptions(workflows.InventorySync, workflow.RegisterOptions{Name: workflows.InventorySyncName})
 	env.RegisterWorkflowWithOptions(workflows.ProductSync, workflow.RegisterOptions{Name: workflows.ProductSyncName})
+	// No order workflow is open for CartRover's canceled orders unless a test says otherwise.
+	env.OnActivity(pkActs.HandCancels, mock.Anything, mock.Anything).Return(activities.HandCancelsResult{}, nil).Maybe()
 	return env
+}
+
+// onPost stands in for the Order workflows the pickup hands each order's new boxes to: post gets
+// them as the workflow's CartRoverPostShipments activity would, and its error becomes the
+// workflow's answer (a problem with the error's type).
+func onPost(env *testsuite.TestWorkflowEnvironment, post func(context.Context, activities.PostShipmentsInput) (activities.PostShipmentsResult, error)) {
+	env.OnActivity(pkActs.HandShipments, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.HandShipmentsInput) (activities.HandShipmentsResult, error) {
+			var out activities.HandShipmentsResult
+			for _, o := range in.Orders {
+				res, err := post(ctx, activities.PostShipmentsInput{CustRef: o.CustRef, Shipments: o.Shipments, Complete: o.Complete})
+				r := activities.ShipmentsResult{PostShipmentsResult: res}
+				var appErr *temporal.ApplicationError
+				if errors.As(err, &appErr) {
+					r.Problem = &activities.Problem{Key: o.CustRef, Type: appErr.Type(), Reason: appErr.Error()}
+				} else if err != nil {
+					return out, err
+				}
+				out.Results = append(out.Results, r)
+			}
+			return out, nil
+		})
+}
+
+func shippedOne(context.Context, activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
+	return activities.PostShipmentsResult{Posted: 1, Status: "shipped"}, nil
 }
 
 func pickupSettings() settings.Settings {
@@ -105,17 +133,16 @@ func TestShipmentPickupPostsOnlyBoxesCartRoverLacks(t *testing.T) {
 	// posts several orders at once: guard what they record.
 	var postedMu sync.Mutex
 	posted := map[string]activities.PostShipmentsInput{}
-	env.OnActivity(pkActs.CartRoverPostShipments, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
-			postedMu.Lock()
-			defer postedMu.Unlock()
-			posted[in.CustRef] = in
-			st := "partial"
-			if in.Complete {
-				st = "shipped"
-			}
-			return activities.PostShipmentsResult{Posted: len(in.Shipments), Status: st}, nil
-		})
+	onPost(env, func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
+		postedMu.Lock()
+		defer postedMu.Unlock()
+		posted[in.CustRef] = in
+		st := "partial"
+		if in.Complete {
+			st = "shipped"
+		}
+		return activities.PostShipmentsResult{Posted: len(in.Shipments), Status: st}, nil
+	})
 
 	env.ExecuteWorkflow(workflows.ShipmentPickupName, workflows.PickupInput{Settings: pickupSettings()})
 	require.True(t, env.IsWorkflowCompleted())
@@ -163,11 +190,10 @@ func TestShipmentPickupRerunPostsNothing(t *testing.T) {
 	env.OnActivity(pkActs.CBShipmentBoxes, mock.Anything, mock.Anything).Return(activities.ShipmentBoxesResult{Orders: []activities.OrderBoxes{
 		{SalesOrderCode: "SO-2", Boxes: []activities.Box{{Tracking: "1Z-1", Items: []activities.BoxItem{{ItemName: "MUG-STONE-OS", Qty: pkQty(1)}}}}},
 	}}, nil)
-	env.OnActivity(pkActs.CartRoverPostShipments, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
-			t.Errorf("nothing new to post, but posted %+v", in)
-			return activities.PostShipmentsResult{}, nil
-		})
+	onPost(env, func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
+		t.Errorf("nothing new to post, but posted %+v", in)
+		return activities.PostShipmentsResult{}, nil
+	})
 
 	env.ExecuteWorkflow(workflows.ShipmentPickupName, workflows.PickupInput{Settings: pickupSettings()})
 	require.NoError(t, env.GetWorkflowError())
@@ -192,13 +218,12 @@ func TestShipmentPickupReportsVoidedCanceledAndFailedOrders(t *testing.T) {
 	box := []activities.Box{{Tracking: "T", Items: []activities.BoxItem{{ItemName: "X", Qty: pkQty(1)}}}}
 	env.OnActivity(pkActs.CBShipmentBoxes, mock.Anything, mock.Anything).Return(activities.ShipmentBoxesResult{Orders: []activities.OrderBoxes{
 		{SalesOrderCode: "SO-1", Voided: true}, {SalesOrderCode: "SO-2", Boxes: box}, {SalesOrderCode: "SO-3", Boxes: box}}}, nil)
-	env.OnActivity(pkActs.CartRoverPostShipments, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
-			if in.CustRef == "R2" {
-				return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("order R2 is canceled", activities.ErrTypeOrderCanceled, nil)
-			}
-			return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("carrier unknown", activities.ErrTypeShipmentRejected, nil)
-		})
+	onPost(env, func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
+		if in.CustRef == "R2" {
+			return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("order R2 is canceled", activities.ErrTypeOrderCanceled, nil)
+		}
+		return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("carrier unknown", activities.ErrTypeShipmentRejected, nil)
+	})
 
 	env.ExecuteWorkflow(workflows.ShipmentPickupName, workflows.PickupInput{Settings: pickupSettings()})
 	require.NoError(t, env.GetWorkflowError())
@@ -237,7 +262,7 @@ func TestShipmentPickupContinuesAsNewAfterTheLastHandledOrder(t *testing.T) {
 			}
 			return out, nil
 		})
-	env.OnActivity(pkActs.CartRoverPostShipments, mock.Anything, mock.Anything).Return(activities.PostShipmentsResult{Posted: 1, Status: "shipped"}, nil)
+	onPost(env, shippedOne)
 
 	start := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	env.SetStartTime(start)
@@ -269,7 +294,7 @@ func TestShipmentPickupContinuesAsNewAfterTheLastHandledOrder(t *testing.T) {
 			}
 			return out, nil
 		})
-	env2.OnActivity(pkActs.CartRoverPostShipments, mock.Anything, mock.Anything).Return(activities.PostShipmentsResult{Posted: 1, Status: "shipped"}, nil)
+	onPost(env2, shippedOne)
 	env2.ExecuteWorkflow(workflows.ShipmentPickupName, next)
 	require.NoError(t, env2.GetWorkflowError())
 	var sum workflows.ShipmentsSummary

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cartrover-cb/ordermanager/activities"
@@ -32,7 +33,8 @@ type ShipmentResume struct {
 	Summary ShipmentsSummary `json:"summary"`
 }
 
-// ShipmentPickup posts what CB shipped back to CartRover (Shipment Confirmation Pickup).
+// ShipmentPickup carries what CB shipped back to CartRover (Shipment Confirmation Pickup) and
+// CartRover's cancellations to the order workflows.
 //
 // Where the work comes from: CB's shipped feed over a window (settings.Shipments.Lookback back from
 // workflow.Now; a scheduled run keeps no state between runs, and the window overlaps the previous
@@ -42,6 +44,14 @@ type ShipmentResume struct {
 // order already has is never posted again, so re-running posts nothing. Orders shipped in CB but
 // no longer open in CartRover were posted before (counted as already posted), or were canceled
 // there (listed canceled since the window start: counted and reported, never retried).
+//
+// Who posts: each order's new boxes are handed to its Order workflow (ShipmentsUpdate with
+// Update-with-Start, activity HandShipments), which posts those it has not posted itself and moves
+// to partial or done; an order imported before its workflow stayed open gets a run that starts at
+// at_wms. Every order CartRover lists canceled since the window start is handed to its open Order
+// workflow (CancelUpdate, activity HandCancels): a held order ends canceled, an imported one puts
+// its CB sales order on hold first. Runs recorded before the hand-off (shipmentsHandOffChange)
+// post the boxes themselves.
 func ShipmentPickup(ctx workflow.Context, in PickupInput) (ShipmentsSummary, error) {
 	p := &shipmentPickup{in: in}
 	if err := p.setup(ctx); err != nil {
@@ -53,6 +63,8 @@ func ShipmentPickup(ctx workflow.Context, in PickupInput) (ShipmentsSummary, err
 type shipmentPickup struct {
 	in    PickupInput
 	carry ShipmentResume
+	// handOff is true when the order workflows post (see shipmentsHandOffChange).
+	handOff bool
 }
 
 func (p *shipmentPickup) setup(ctx workflow.Context) error {
@@ -69,8 +81,14 @@ func (p *shipmentPickup) setup(ctx workflow.Context) error {
 	})
 }
 
+// shipmentsHandOffChange versions the pickup's hand-off: version 1 hands cancellations and each
+// order's new boxes to the order's workflow (which posts them); runs recorded before it
+// (DefaultVersion) post the boxes themselves.
+const shipmentsHandOffChange = "shipments-handoff"
+
 func (p *shipmentPickup) run(ctx workflow.Context) (ShipmentsSummary, error) {
 	sum := &p.carry.Summary
+	p.handOff = workflow.GetVersion(ctx, shipmentsHandOffChange, workflow.DefaultVersion, 1) >= 1
 	var feed activities.ShippedOrdersResult
 	err := workflow.ExecuteActivity(cbOptions(ctx), pickupActs.CBShippedOrders,
 		activities.ShippedOrdersInput{Since: p.carry.Since}).Get(ctx, &feed)
@@ -87,6 +105,18 @@ func (p *shipmentPickup) run(ctx workflow.Context) (ShipmentsSummary, error) {
 			todo = append(todo, r)
 		}
 	}
+	var canceled map[string]activities.OpenOrder
+	if p.handOff && !p.carry.Counted {
+		// Cancellations first, whether or not CB shipped anything: the order workflows end
+		// canceled (an imported order's CB sales order is put on hold). A continuation only posts.
+		var err error
+		if canceled, err = p.listOrders(ctx, "canceled", p.carry.Since); err != nil {
+			sum.Problems = appendProblem(sum.Problems, errorProblem("CartRover canceled orders", err))
+			sum.Failed++
+			return *sum, nil
+		}
+		p.handCancels(ctx, canceled)
+	}
 	if len(todo) == 0 {
 		return *sum, nil
 	}
@@ -99,8 +129,7 @@ func (p *shipmentPickup) run(ctx workflow.Context) (ShipmentsSummary, error) {
 			open[r] = partial[r]
 		}
 	}
-	var canceled map[string]activities.OpenOrder
-	if err == nil {
+	if err == nil && !p.handOff {
 		canceled, err = p.listOrders(ctx, "canceled", p.carry.Since)
 	}
 	if err != nil {
@@ -193,6 +222,7 @@ func (p *shipmentPickup) handleChunk(ctx workflow.Context, orders []activities.O
 		future   workflow.Future
 	}
 	var inFlight []pending
+	hand := activities.HandShipmentsInput{TaskQueue: workflow.GetInfo(ctx).TaskQueueName}
 	for _, o := range orders {
 		var all []activities.Box
 		skip := false
@@ -219,9 +249,16 @@ func (p *shipmentPickup) handleChunk(ctx workflow.Context, orders []activities.O
 			sum.AlreadyPosted++
 			continue
 		}
+		if p.handOff {
+			hand.Orders = append(hand.Orders, activities.ShipmentsInput{CustRef: o.CustRef, SalesOrderCodes: byRef[o.CustRef], Shipments: posts, Complete: complete})
+			continue
+		}
 		f := workflow.ExecuteActivity(cartRoverOptions(ctx, time.Minute), pickupActs.CartRoverPostShipments,
 			activities.PostShipmentsInput{CustRef: o.CustRef, Shipments: posts, Complete: complete})
 		inFlight = append(inFlight, pending{ref: o.CustRef, posts: len(posts), complete: complete, future: f})
+	}
+	if len(hand.Orders) > 0 {
+		p.handShipments(ctx, hand)
 	}
 	for _, pf := range inFlight {
 		var res activities.PostShipmentsResult
@@ -323,4 +360,70 @@ func groupByCustRef(orders []activities.ShippedOrder) map[string][]string {
 
 func sortedOrderKeys(m map[string]activities.OpenOrder) []string {
 	return workflow.DeterministicKeys(m)
+}
+
+// handOptions are the options of the hand-off activities: each waits for the order workflows'
+// answers (their posts are paced by the CartRover client), so no heartbeat; a retry re-sends the
+// same update IDs and gets the answers already given.
+func handOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 5},
+	})
+}
+
+// handShipments hands a chunk's new boxes to the order workflows and counts their answers as the
+// pickup counted its own posts.
+func (p *shipmentPickup) handShipments(ctx workflow.Context, hand activities.HandShipmentsInput) {
+	sum := &p.carry.Summary
+	var res activities.HandShipmentsResult
+	if err := workflow.ExecuteActivity(handOptions(ctx), pickupActs.HandShipments, hand).Get(ctx, &res); err != nil {
+		for _, o := range hand.Orders {
+			sum.Failed++
+			sum.Problems = appendProblem(sum.Problems, errorProblem(o.CustRef, err))
+		}
+		return
+	}
+	for i, r := range res.Results {
+		if i >= len(hand.Orders) {
+			break
+		}
+		switch {
+		case r.Problem != nil && r.Problem.Type == activities.ErrTypeOrderCanceled:
+			sum.Canceled++
+			sum.Problems = appendProblem(sum.Problems, *r.Problem)
+		case r.Problem != nil:
+			sum.Failed++
+			sum.Problems = appendProblem(sum.Problems, *r.Problem)
+		case r.Posted == 0:
+			sum.AlreadyPosted++
+		case r.Status == "shipped":
+			sum.BoxesPosted += r.Posted
+			sum.OrdersShipped++
+		default:
+			sum.BoxesPosted += r.Posted
+			sum.OrdersPartial++
+		}
+	}
+}
+
+// handCancels tells the open order workflows of CartRover's canceled orders (in pages of 100).
+func (p *shipmentPickup) handCancels(ctx workflow.Context, canceled map[string]activities.OpenOrder) {
+	sum := &p.carry.Summary
+	refs := sortedOrderKeys(canceled)
+	for start := 0; start < len(refs); start += openListLimit {
+		batch := refs[start:min(start+openListLimit, len(refs))]
+		var res activities.HandCancelsResult
+		if err := workflow.ExecuteActivity(handOptions(ctx), pickupActs.HandCancels, activities.HandCancelsInput{CustRefs: batch}).Get(ctx, &res); err != nil {
+			sum.Failed++
+			sum.Problems = appendProblem(sum.Problems, errorProblem("CartRover canceled orders", err))
+			return
+		}
+		sum.OrdersCanceled += res.Canceled
+		sum.HeldInCB += res.OnHoldInCB
+		for _, pr := range res.Problems {
+			sum.Failed++
+			sum.Problems = appendProblem(sum.Problems, pr)
+		}
+	}
 }

@@ -43,6 +43,8 @@ func init() {
 		"transactions/loadpackitems":                             put((*Server).loadPackItems),
 		"transactions/getshipmentlabelfilenamebytransactioncode": put((*Server).shipmentLabels),
 		"transactions/shipmentlookup":                            put((*Server).shipmentLookup),
+		// Assumed: CB's spec documents no call that writes IsOnHold (see connectedbusiness.HoldSalesOrder).
+		"transactions/holdsalesorder": save((*Server).holdSalesOrder),
 
 		"contacts/customerlookup":                    put((*Server).customerLookup),
 		"contacts/loadcustomerbycode":                get((*Server).loadCustomerByCode),
@@ -415,13 +417,33 @@ func (s *Server) loadOrder(q *request) any {
 		customers = append(customers, map[string]any{"CustomerCode": c.Code, "CustomerName": c.Name, "Email": c.Email, "DefaultPrice": c.BusinessType})
 	}
 	return ok("SalesOrders", []map[string]any{{"SalesOrderCode": o.Code, "SalesOrderDate": dateJSON(o.Date), "Type": "Sales Order",
-		"OrderStatus": o.Status, "IsVoided": o.Voided, "BillToCode": o.BillToCode, "BillToName": o.BillToName, "POCode": o.POCode,
+		"OrderStatus": o.Status, "IsVoided": o.Voided, "IsOnHold": o.OnHold, "BillToCode": o.BillToCode, "BillToName": o.BillToName, "POCode": o.POCode,
 		"SourceCode": o.SourceCode, "WebSiteCode": o.WebSiteCode, "WarehouseCode": o.WarehouseCode, "ShippingMethodCode": o.ShippingMethodCode,
 		"ShippingMethodGroup": o.ShippingMethodGroup, "PaymentTermCode": o.PaymentTermCode, "ShippingDate": dateJSON(o.Date),
 		"ShipToCode": o.ShipToCode, "ShipToName": o.ShipToName, "ShipToAddress": o.ShipToAddress, "ShipToCity": o.ShipToCity,
 		"ShipToState": o.ShipToState, "ShipToPostalCode": o.ShipToPostal, "ShipToCounty": o.ShipToCounty, "ShipToCountry": o.ShipToCountry,
 		"PublicNotes": o.PublicNotes}},
 		"Customers", list(customers), "SalesOrderDetails", list(lines), "KitDetails", nil, "Payments", nil, "CustomerPromotionDetails", nil)
+}
+
+// holdSalesOrder puts a sales order on hold (assumed call: the spec is silent). Holding a held
+// order again answers success; a completed (fully shipped) order cannot be held.
+func (s *Server) holdSalesOrder(q *request) any {
+	var b struct {
+		TransactionCode string
+		IsOnHold        bool
+		Reason          string
+	}
+	q.decode(&b)
+	o := s.st.Orders[b.TransactionCode]
+	switch {
+	case o == nil:
+		return fail("Sales order %s does not exist.", b.TransactionCode)
+	case o.Status == "Completed" && b.IsOnHold:
+		return fail("Sales order %s is completed and cannot be put on hold.", b.TransactionCode)
+	}
+	o.OnHold, o.HoldReason = b.IsOnHold, b.Reason
+	return ok()
 }
 
 func (s *Server) loadPackItems(q *request) any {

@@ -59,8 +59,11 @@ type SalesOrder struct {
 	Freight                                 decimal.Decimal
 	Status                                  string // Open, Partial, Completed
 	Voided                                  bool   `json:",omitempty"`
-	Lines                                   []SalesOrderLine
-	Boxes                                   []Box
+	// OnHold is set by the (assumed) holdsalesorder call: the warehouse does not ship the order.
+	OnHold     bool   `json:",omitempty"`
+	HoldReason string `json:",omitempty"`
+	Lines      []SalesOrderLine
+	Boxes      []Box
 }
 
 // SalesOrderLine is one line of a saved sales order; quantities are in the line's UoM.

@@ -29,6 +29,9 @@ func (s *Server) shipLocked(code string, opt ShipOptions) error {
 	if o == nil {
 		return fmt.Errorf("cbsim: sales order %s does not exist", code)
 	}
+	if o.OnHold {
+		return fmt.Errorf("cbsim: sales order %s is on hold and does not ship", code)
+	}
 	for i := range o.Lines {
 		s.allocate(&o.Lines[i])
 	}

@@ -40,6 +40,9 @@ type OrderView struct {
 	WorkflowID string    `json:"workflow_id"`
 	RunID      string    `json:"run_id"`
 	Link       string    `json:"link,omitempty"`
+	// Story is the Order workflow's story (received, SO code, shipments and tracking, done or
+	// canceled), oldest first; only `orders show` reads it.
+	Story []string `json:"story,omitempty"`
 }
 
 // OrdersFilter selects orders for ListOrders.
@@ -138,7 +141,18 @@ func ShowOrder(ctx context.Context, c client.Client, ui, namespace, custRef stri
 		}
 		return OrderView{}, fmt.Errorf("describe order %s: %w", custRef, err)
 	}
-	return viewer{c: c, ui: ui, namespace: namespace}.order(ctx, d.GetWorkflowExecutionInfo()), nil
+	info := d.GetWorkflowExecutionInfo()
+	o := viewer{c: c, ui: ui, namespace: namespace}.order(ctx, info)
+	if info.GetType().GetName() == workflows.OrderName {
+		// Best effort: a closed workflow answers the query only while a worker polls its queue.
+		if v, err := c.QueryWorkflow(ctx, wid, o.RunID, activities.OrderQuery); err == nil {
+			var st workflows.OrderState
+			if v.Get(&st) == nil {
+				o.Story = st.Story
+			}
+		}
+	}
+	return o, nil
 }
 
 func (v viewer) order(ctx context.Context, e *workflowpb.WorkflowExecutionInfo) OrderView {
@@ -259,7 +273,7 @@ func ordersCommand(env *Env) *cli.Command {
 				Description: "EXAMPLES:\n   starter orders list --outcome held --since 24h",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "outcome", Usage: "held, failed or imported"},
-					&cli.StringFlag{Name: "stage", Usage: "an order stage: held, in_cb, at_wms, failed, … (OrderStage)"},
+					&cli.StringFlag{Name: "stage", Usage: "an order stage: held, in_cb, at_wms, partial, done, canceled, failed (OrderStage)"},
 					&cli.StringFlag{Name: "source", Usage: "CartRover order_source (cart)"},
 					&cli.DurationFlag{Name: "since", Usage: "only orders whose import started within this long (e.g. 24h)"},
 					&cli.IntFlag{Name: "limit", Value: 100, Usage: "at most this many orders"},
@@ -316,6 +330,11 @@ func ordersCommand(env *Env) *cli.Command {
 							row(tw, "workflow", o.WorkflowID+" ("+o.Status+")")
 							row(tw, "started", timeText(o.Started))
 							row(tw, "web UI", dash(o.Link))
+							label := "story"
+							for _, line := range o.Story {
+								row(tw, label, line)
+								label = ""
+							}
 							_ = tw.Flush()
 						})
 					})

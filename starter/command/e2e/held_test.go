@@ -204,4 +204,7 @@ func TestAScheduledRunImportsTheSandboxOrdersAndTheStarterFindsTheHeldOnes(t *te
 	if after.Outcome != workflows.OutcomeImported || after.SalesOrder == "" || after.Reason != "" || after.RunID != shown.RunID || after.Stage != "at_wms" {
 		t.Errorf("after the retry: %+v", after)
 	}
+	if story := strings.Join(after.Story, "\n"); !strings.Contains(story, "held: ") || !strings.Contains(story, after.SalesOrder) {
+		t.Errorf("the order's story in `orders show` lacks the hold or the sales order:\n%s", story)
+	}
 }
