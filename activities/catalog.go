@@ -92,7 +92,7 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 		})
 		if err != nil {
 			beat()
-			return Catalog{}, classifyOrderErr(err, "CB item "+name, ErrTypeCBRejectedOrder)
+			return Catalog{}, classify(err, "CB item "+name, ErrTypeCBRejectedOrder)
 		}
 		if it != nil {
 			p.Catalog.Items = append(p.Catalog.Items, CatalogItem{Code: it.Code, Name: it.Name, UoM: it.UnitMeasureCode, ItemType: it.ItemType, Status: it.Status})
@@ -104,13 +104,13 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 			return a.CB.ShippingMethods(ctx)
 		})
 		if err != nil {
-			return Catalog{}, classifyOrderErr(err, "CB shipping methods", ErrTypeCBRejectedOrder)
+			return Catalog{}, classify(err, "CB shipping methods", ErrTypeCBRejectedOrder)
 		}
 		terms, err := memoGet(&a.memo, "terms", func() ([]cb.PaymentTerm, error) {
 			return a.CB.PaymentTerms(ctx)
 		})
 		if err != nil {
-			return Catalog{}, classifyOrderErr(err, "CB payment terms", ErrTypeCBRejectedOrder)
+			return Catalog{}, classify(err, "CB payment terms", ErrTypeCBRejectedOrder)
 		}
 		for _, m := range methods {
 			p.Catalog.ShippingMethods = append(p.Catalog.ShippingMethods, ShippingMethodRef{Group: m.Group, Code: m.Code})
@@ -128,13 +128,13 @@ func (a *Activities) LoadCatalog(ctx context.Context, in CatalogInput) (Catalog,
 			return a.CB.CustomerClassTemplates(ctx, bt, tc.Country)
 		})
 		if err != nil && !cb.IsKind(err, cb.KindInvalidCountry) {
-			return Catalog{}, classifyOrderErr(err, "CB customer class templates for "+tc.Country, ErrTypeCBRejectedOrder)
+			return Catalog{}, classify(err, "CB customer class templates for "+tc.Country, ErrTypeCBRejectedOrder)
 		}
 		ship, err := memoGet(&a.memo, "stpl:"+tc.BusinessType+"|"+tc.Country, func() ([]cb.ClassTemplate, error) {
 			return a.CB.ShipToClassTemplates(ctx, bt, tc.Country)
 		})
 		if err != nil && !cb.IsKind(err, cb.KindInvalidCountry) {
-			return Catalog{}, classifyOrderErr(err, "CB ship-to class templates for "+tc.Country, ErrTypeCBRejectedOrder)
+			return Catalog{}, classify(err, "CB ship-to class templates for "+tc.Country, ErrTypeCBRejectedOrder)
 		}
 		tc.Customer = pickTemplate(cust, bt)
 		tc.ShipTo = pickTemplate(ship, bt)

@@ -74,7 +74,7 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in EnsureCustomerInput)
 	}
 	c, err := a.CB.FindCustomerByEmail(ctx, email)
 	if err != nil {
-		return CustomerResult{}, classifyOrderErr(err, record+": find CB customer", ErrTypeCBRejectedOrder)
+		return CustomerResult{}, classify(err, record+": find CB customer", ErrTypeCBRejectedOrder)
 	}
 	if c == nil && in.FindOnly {
 		return CustomerResult{}, nil
@@ -101,7 +101,7 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in EnsureCustomerInput)
 		}
 		c, err = a.CB.CreateCustomer(ctx, nc)
 		if err != nil {
-			return CustomerResult{}, classifyOrderErr(err, record+": create CB customer", ErrTypeCBRejectedOrder)
+			return CustomerResult{}, classify(err, record+": create CB customer", ErrTypeCBRejectedOrder)
 		}
 		res := CustomerResult{CustomerCode: c.Code, Created: true, CreditHold: c.IsCreditHold}
 		if !sameAddress(nc.Address, cbAddress(in.ShipTo)) {
@@ -112,7 +112,7 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in EnsureCustomerInput)
 			// CB did not say which ship-to it created with the customer: find it rather than
 			// create a second one with the same address.
 			if res.ShipToCode, err = a.findShipTo(ctx, c.Code, in.ShipTo); err != nil {
-				return CustomerResult{}, classifyOrderErr(err, record+": list ship-tos of "+c.Code, ErrTypeCBRejectedOrder)
+				return CustomerResult{}, classify(err, record+": list ship-tos of "+c.Code, ErrTypeCBRejectedOrder)
 			}
 		}
 		return res, nil
@@ -125,7 +125,7 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in EnsureCustomerInput)
 	}
 	code, err := a.findShipTo(ctx, c.Code, in.ShipTo)
 	if err != nil {
-		return CustomerResult{}, classifyOrderErr(err, record+": list ship-tos of "+c.Code, ErrTypeCBRejectedOrder)
+		return CustomerResult{}, classify(err, record+": list ship-tos of "+c.Code, ErrTypeCBRejectedOrder)
 	}
 	res.ShipToCode, res.ShipToName = code, in.ShipTo.Name()
 	return res, nil
@@ -161,7 +161,7 @@ func (a *Activities) CreateShipTo(ctx context.Context, in ShipToInput) (string, 
 	if activity.GetInfo(ctx).Attempt > 1 {
 		code, err := a.findShipTo(ctx, in.CustomerCode, in.ShipTo)
 		if err != nil {
-			return "", classifyOrderErr(err, record+": list ship-tos of "+in.CustomerCode, ErrTypeCBRejectedOrder)
+			return "", classify(err, record+": list ship-tos of "+in.CustomerCode, ErrTypeCBRejectedOrder)
 		}
 		if code != "" {
 			return code, nil
@@ -172,7 +172,7 @@ func (a *Activities) CreateShipTo(ctx context.Context, in ShipToInput) (string, 
 		Phone: in.ShipTo.Phone, Email: in.Email, ClassCode: in.ClassCode,
 	})
 	if err != nil {
-		return "", classifyOrderErr(err, record+": create ship-to for "+in.CustomerCode, ErrTypeCBRejectedOrder)
+		return "", classify(err, record+": create ship-to for "+in.CustomerCode, ErrTypeCBRejectedOrder)
 	}
 	return s.Code, nil
 }

@@ -43,7 +43,7 @@ type InventoryBatchResult struct {
 	// MappedSeen lists the ItemNames of the SKU map this step found in CB (for MissingInCB).
 	MappedSeen []string `json:"mapped_seen,omitempty"`
 	// Problems are the refused SKUs with CartRover's reason (bounded).
-	Problems []PickupProblem `json:"problems,omitempty"`
+	Problems []Problem `json:"problems,omitempty"`
 	// Next is the cursor of the following step; "" when the walk is complete.
 	Next string `json:"next,omitempty"`
 }
@@ -67,7 +67,7 @@ func (a *Activities) SyncInventoryBatch(ctx context.Context, in InventoryBatchIn
 	activity.RecordHeartbeat(ctx, inventoryProgress{Cursor: in.Cursor, Step: "items"})
 	items, next, err := a.CB.ListItems(ctx, in.Cursor, batch)
 	if err != nil {
-		return InventoryBatchResult{}, classifyCB(err, "CB items after cursor "+strconvQuote(in.Cursor))
+		return InventoryBatchResult{}, classify(err, "CB items after cursor "+strconvQuote(in.Cursor), ErrTypeCBRejected)
 	}
 	res := InventoryBatchResult{Items: len(items), Next: next}
 	if len(items) == 0 {
@@ -86,7 +86,7 @@ func (a *Activities) SyncInventoryBatch(ctx context.Context, in InventoryBatchIn
 	activity.RecordHeartbeat(ctx, inventoryProgress{Cursor: in.Cursor, Step: "stock"})
 	stock, err := a.CB.FreeStockBatch(ctx, queries)
 	if err != nil {
-		return InventoryBatchResult{}, classifyCB(err, fmt.Sprintf("CB free stock of %d items after cursor %q", len(items), in.Cursor))
+		return InventoryBatchResult{}, classify(err, fmt.Sprintf("CB free stock of %d items after cursor %q", len(items), in.Cursor), ErrTypeCBRejected)
 	}
 	free := freeByItemWarehouse(items, stock)
 	var updates []cartrover.InventoryUpdate
@@ -98,7 +98,7 @@ func (a *Activities) SyncInventoryBatch(ctx context.Context, in InventoryBatchIn
 	activity.RecordHeartbeat(ctx, inventoryProgress{Cursor: in.Cursor, Step: "post"})
 	br, err := a.CartRover.UpdateInventory(ctx, updates)
 	if err != nil {
-		return InventoryBatchResult{}, classifyCR(err, fmt.Sprintf("CartRover inventory batch of %d SKUs after cursor %q", len(updates), in.Cursor), PickupErrBatchRejected)
+		return InventoryBatchResult{}, classify(err, fmt.Sprintf("CartRover inventory batch of %d SKUs after cursor %q", len(updates), in.Cursor), ErrTypeBatchRejected)
 	}
 	tallyBatch(br, len(updates), &res.Posted, &res.MissingInCartRover, &res.Failed, &res.Problems)
 	return res, nil
@@ -168,7 +168,7 @@ func inventoryFor(sku string, it connectedbusiness.Item, in InventoryBatchInput,
 
 // tallyBatch counts a CartRover batch answer: accepted records, unknown SKUs (missing in
 // CartRover) and other refusals (failed, each a problem with CartRover's message).
-func tallyBatch(br *cartrover.BatchResult, sent int, posted, missing, failed *int, problems *[]PickupProblem) {
+func tallyBatch(br *cartrover.BatchResult, sent int, posted, missing, failed *int, problems *[]Problem) {
 	if br == nil || len(br.Success)+len(br.Failed) == 0 {
 		*posted += sent
 		return
@@ -181,7 +181,7 @@ func tallyBatch(br *cartrover.BatchResult, sent int, posted, missing, failed *in
 			continue
 		}
 		*failed++
-		*problems = addProblem(*problems, maxBatchProblems, PickupProblem{Key: f.SKU, Type: PickupErrBatchRejected,
+		*problems = AddProblem(*problems, MaxPageProblems, Problem{Key: f.SKU, Type: ErrTypeBatchRejected,
 			Reason: fmt.Sprintf("CartRover refused SKU %s: %s", f.SKU, f.Message)})
 	}
 }

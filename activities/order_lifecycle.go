@@ -28,9 +28,6 @@ const (
 	CancelUpdate = "cancel"
 )
 
-// ErrTypeSalesOrderHold is the error type of a CB refusal to put a sales order on hold.
-const ErrTypeSalesOrderHold = "CBHoldRefused"
-
 // ShipmentsInput is what ShipmentsUpdate carries for one order.
 type ShipmentsInput struct {
 	CustRef string `json:"cust_ref"`
@@ -81,7 +78,7 @@ func (a *Activities) HoldSalesOrder(ctx context.Context, in HoldSalesOrderInput)
 	if err == nil {
 		return nil
 	}
-	return classifyOrderErr(err, "put CB sales order "+in.SalesOrderCode+" on hold", ErrTypeSalesOrderHold)
+	return classify(err, "put CB sales order "+in.SalesOrderCode+" on hold", ErrTypeSalesOrderHold)
 }
 
 // HandShipmentsInput is a chunk of orders whose CB boxes the pickup hands to their workflows.
@@ -156,7 +153,7 @@ func (a *Activities) handShipments(ctx context.Context, taskQueue, caller string
 		if strings.Contains(err.Error(), "unknown update") {
 			reason = fmt.Sprintf("the order's workflow %s is a run of the previous release still importing it; the next run hands it the boxes", id)
 		}
-		return ShipmentsResult{Problem: &Problem{Key: in.CustRef, Type: PickupErrShipmentRejected, Reason: reason}}
+		return ShipmentsResult{Problem: &Problem{Key: in.CustRef, Type: ErrTypeShipmentRejected, Reason: reason}}
 	}
 	return res
 }
@@ -241,6 +238,6 @@ func (a *Activities) handCancel(ctx context.Context, caller, ref string) (Cancel
 		// No open Order workflow (or a previous release's ImportOrder): nothing to tell.
 		return out, false, nil
 	}
-	return out, false, &Problem{Key: ref, Type: PickupErrOrderCanceled,
+	return out, false, &Problem{Key: ref, Type: ErrTypeOrderCanceled,
 		Reason: fmt.Sprintf("CartRover canceled order %s but its workflow could not be told (the next run tries again): %v", ref, err)}
 }

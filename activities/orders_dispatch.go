@@ -134,25 +134,6 @@ func Digest(v any) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// Problem is one record a human should look at: its key (cust_ref, SKU, …), why, and the error type.
-type Problem struct {
-	Key    string `json:"key"`
-	Reason string `json:"reason"`
-	Type   string `json:"type,omitempty"`
-}
-
-// Error types of orders that are set aside before any settings check.
-const (
-	// ErrTypeUndecodable: a field of the order does not decode; the reason names it and its value.
-	ErrTypeUndecodable = "Undecodable"
-	// ErrTypeUnusableCustRef: the cust_ref is empty, too long or has control characters.
-	ErrTypeUnusableCustRef = "UnusableCustRef"
-	// ErrTypeOnHold: on_hold = Y in CartRover: not sent until released there.
-	ErrTypeOnHold = "OnHoldInCartRover"
-	// ErrTypeSendingCanceled: "Cancel Sending" in CartRover (sending_canceled = Y): never sent.
-	ErrTypeSendingCanceled = "SendingCanceled"
-)
-
 // OrderStart is the start input of an Order workflow started by a dispatch or a shipments hand-off.
 type OrderStart struct {
 	// Key is the cust_ref (possibly unusable as an ID, then the ID is hashed).
@@ -288,9 +269,6 @@ type RetryOutcome struct {
 	DispatchResult
 }
 
-// MaxPageProblems bounds the problems one page reports (history stays small).
-const MaxPageProblems = 20
-
 // dispatchProgress is DispatchPage's heartbeat: what a failed attempt already dispatched, so a
 // retry neither counts an order twice nor dispatches past the limit.
 type dispatchProgress struct {
@@ -306,7 +284,7 @@ type dispatchProgress struct {
 // orders were dispatched. Retries resume from the heartbeat.
 func (a *Activities) DispatchPage(ctx context.Context, in DispatchPageInput) (DispatchPageResult, error) {
 	if a.Temporal == nil {
-		return DispatchPageResult{}, temporal.NewNonRetryableApplicationError("the worker has no Temporal client for dispatching orders", "Misconfigured", nil)
+		return DispatchPageResult{}, temporal.NewNonRetryableApplicationError("the worker has no Temporal client for dispatching orders", ErrTypeMisconfigured, nil)
 	}
 	var p dispatchProgress
 	if activity.HasHeartbeatDetails(ctx) {
@@ -375,7 +353,7 @@ func (a *Activities) readOrders(ctx context.Context, in DispatchPageInput) (raws
 				continue
 			}
 			if err != nil {
-				return nil, false, nil, classifyOrderErr(err, "cust_ref "+ref, ErrTypeCartRoverRejected)
+				return nil, false, nil, classify(err, "cust_ref "+ref, ErrTypeCartRoverRejected)
 			}
 			b, err := json.Marshal(o)
 			if err != nil {
@@ -391,7 +369,7 @@ func (a *Activities) readOrders(ctx context.Context, in DispatchPageInput) (raws
 	}
 	raws, err = a.CartRover.ListOrdersRaw(ctx, cartrover.StatusNew, cartrover.ListOptions{Limit: limit, Page: max(1, in.Page), From: in.From})
 	if err != nil {
-		return nil, false, nil, classifyOrderErr(err, fmt.Sprintf("list new orders page %d", in.Page), ErrTypeCartRoverRejected)
+		return nil, false, nil, classify(err, fmt.Sprintf("list new orders page %d", in.Page), ErrTypeCartRoverRejected)
 	}
 	return raws, len(raws) >= limit, nil, nil
 }
@@ -459,11 +437,7 @@ func printable(s string) string {
 // dispatchOne hands one prepared order to its workflow and counts the answer.
 func (a *Activities) dispatchOne(ctx context.Context, in DispatchPageInput, d prepared, res *DispatchPageResult) error {
 	c := &res.Counts
-	problem := func(p Problem) {
-		if len(res.Problems) < MaxPageProblems {
-			res.Problems = append(res.Problems, p)
-		}
-	}
+	problem := func(p Problem) { res.Problems = AddProblem(res.Problems, MaxPageProblems, p) }
 	if d.skip != nil {
 		c.Skipped++
 		problem(*d.skip)

@@ -1,6 +1,7 @@
 package activities_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/cartrover"
 	"github.com/cartrover-cb/ordermanager/connectedbusiness"
+	"github.com/cartrover-cb/ordermanager/internal/cbsimtest"
 	"github.com/cartrover-cb/ordermanager/sandbox/cartroversim"
 	"github.com/cartrover-cb/ordermanager/sandbox/catalog"
 	"github.com/cartrover-cb/ordermanager/sandbox/cbsim"
@@ -43,13 +45,6 @@ func pkCRSim(t *testing.T, wrap func(http.Handler) http.Handler) (*cartroversim.
 	return sim, c
 }
 
-func pkActivityEnv(a *activities.Activities) *testsuite.TestActivityEnvironment {
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestActivityEnvironment()
-	env.RegisterActivity(a)
-	return env
-}
-
 // pkAtWMSOrder puts an order for the given SKUs and quantities into the simulator, delivered to the WMS.
 func pkAtWMSOrder(t *testing.T, sim *cartroversim.Server, custRef, source string, lines map[string]int64) {
 	t.Helper()
@@ -66,20 +61,36 @@ func pkAtWMSOrder(t *testing.T, sim *cartroversim.Server, custRef, source string
 
 func pkDec(n int64) decimal.Decimal { return decimal.NewFromInt(n) }
 
+// pkCBSim starts the CB simulator with only the given items (active, each with a CASE of 12) and
+// returns it with its client.
+func pkCBSim(t *testing.T, items ...cbsim.Item) (*cbsim.Server, connectedbusiness.Service) {
+	t.Helper()
+	return pkCBSimWith(t, cbsim.Options{}, items...)
+}
+
+func pkCBSimWith(t *testing.T, opts cbsim.Options, items ...cbsim.Item) (*cbsim.Server, connectedbusiness.Service) {
+	t.Helper()
+	opts.NoItems = true
+	sim, svc := cbsimtest.Start(t, opts)
+	sim.SeedItems(items...)
+	return sim, svc
+}
+
+func pkItem(code, name string) cbsim.Item {
+	return cbsim.Item{Code: code, Name: name, Description: name, UPC: "0" + code[5:], CaseUPC: "1" + code[5:], Active: true}
+}
+
 func TestSyncInventoryBatchPostsFreeStockLessSafetyStockNeverBelowZero(t *testing.T) {
 	sim, cr := pkCRSim(t, nil)
-	cb := newPKFakeCB()
-	cb.items = []connectedbusiness.Item{
-		{Code: "ITEM-000002", Name: "TEE-CLASSIC-M", UnitMeasureCode: "EACH"},
-		{Code: "ITEM-000016", Name: "SOCK-WOOL-S", UnitMeasureCode: "EACH"},
-		{Code: "ITEM-000021", Name: "MUG-STONE-S", UnitMeasureCode: "EACH"},
-		{Code: "ITEM-999999", Name: "ONLY-IN-CB", UnitMeasureCode: "EACH"},
+	// CB may answer every unit of measure: the CASE rows (in cases) must not count.
+	cbs, cb := pkCBSimWith(t, cbsim.Options{StockEveryUnit: true}, pkItem("ITEM-000002", "TEE-CLASSIC-M"), pkItem("ITEM-000016", "SOCK-WOOL-S"),
+		pkItem("ITEM-000021", "MUG-STONE-S"), pkItem("ITEM-999999", "ONLY-IN-CB"))
+	for item, st := range map[string][2]int{"ITEM-000002": {30, 3}, "ITEM-000016": {15, 4}, "ITEM-000021": {1, 0}} {
+		cbs.SetStock(item, "MAIN", st[0])
+		cbs.SetStock(item, "WEST", st[1])
 	}
-	cb.stock["ITEM-000002"] = map[string]int64{"MAIN": 10, "WEST": 3}
-	cb.stock["ITEM-000016"] = map[string]int64{"MAIN": 15, "WEST": 4}
-	cb.stock["ITEM-000021"] = map[string]int64{"MAIN": 1, "WEST": 0}
 	a := &activities.Activities{CartRover: cr, CB: cb}
-	env := pkActivityEnv(a)
+	env := ordersActEnv(a)
 
 	in := activities.InventoryBatchInput{
 		BatchSize: 3, Warehouses: []string{"MAIN", "WEST"},
@@ -92,7 +103,7 @@ func TestSyncInventoryBatchPostsFreeStockLessSafetyStockNeverBelowZero(t *testin
 	require.NoError(t, val.Get(&res))
 	require.Equal(t, 3, res.Items)
 	require.Equal(t, 3, res.Posted)
-	require.Equal(t, "3", res.Next, "the batch stops after BatchSize items and says where to resume")
+	require.NotEmpty(t, res.Next, "the batch stops after BatchSize items and says where to resume")
 	require.Equal(t, []string{"TEE-CLASSIC-M", "MUG-STONE-S"}, res.MappedSeen)
 
 	qty := func(sku string) string {
@@ -100,10 +111,10 @@ func TestSyncInventoryBatchPostsFreeStockLessSafetyStockNeverBelowZero(t *testin
 		require.True(t, ok, sku)
 		return inv.QtyAvailable.String()
 	}
-	require.Equal(t, "8", qty("TEE-CLASSIC-M"), "MAIN 10-2 plus WEST 3-5 (floored at 0)")
+	require.Equal(t, "28", qty("TEE-CLASSIC-M"), "MAIN 30-2 plus WEST 3-5 (floored at 0); its CASE row (2 cases) not counted")
 	require.Equal(t, "0", qty("SOCK-WOOL-S"), "19 free minus a SKU safety stock of 20 is 0, not -1")
 	require.Equal(t, "0", qty("MUG-STONE-S"), "MAIN 1-2 and WEST 0-5 are both floored at 0")
-	require.Equal(t, 1, cb.calls["FreeStockBatch"], "one CB stock call per batch")
+	require.Equal(t, int64(1), cbs.Calls("products/loadgrouplocationstock"), "one CB stock call per batch")
 
 	// The next batch holds an item CartRover does not know: counted, not failed.
 	in.Cursor = res.Next
@@ -116,11 +127,11 @@ func TestSyncInventoryBatchPostsFreeStockLessSafetyStockNeverBelowZero(t *testin
 
 func TestSyncInventoryBatchPostsPerWarehouse(t *testing.T) {
 	sim, cr := pkCRSim(t, nil)
-	cb := newPKFakeCB()
-	cb.items = []connectedbusiness.Item{{Code: "ITEM-000002", Name: "TEE-CLASSIC-M", UnitMeasureCode: "EACH"}}
-	cb.stock["ITEM-000002"] = map[string]int64{"MAIN": 10, "WEST": 3}
+	cbs, cb := pkCBSim(t, pkItem("ITEM-000002", "TEE-CLASSIC-M"))
+	cbs.SetStock("ITEM-000002", "MAIN", 10)
+	cbs.SetStock("ITEM-000002", "WEST", 3)
 	a := &activities.Activities{CartRover: cr, CB: cb}
-	_, err := pkActivityEnv(a).ExecuteActivity(a.SyncInventoryBatch, activities.InventoryBatchInput{
+	_, err := ordersActEnv(a).ExecuteActivity(a.SyncInventoryBatch, activities.InventoryBatchInput{
 		BatchSize: 100, Warehouses: []string{"MAIN", "WEST"}, PerWarehouse: true,
 		SafetyStock: settings.SafetyStock{Warehouses: map[string]int{"MAIN": 4}},
 	})
@@ -136,47 +147,50 @@ func TestSyncInventoryBatchPostsPerWarehouse(t *testing.T) {
 
 func TestSyncInventoryBatchRetriesACBFaultAndRefusesBadCredentials(t *testing.T) {
 	_, cr := pkCRSim(t, nil)
-	cb := newPKFakeCB()
-	cb.items = []connectedbusiness.Item{{Code: "ITEM-000002", Name: "TEE-CLASSIC-M"}}
-	cb.failNext["FreeStockBatch"] = &connectedbusiness.TransportError{Op: "Products/loadgrouplocationstock", StatusCode: 503, Err: errors.New("busy")}
+	cbs, cb := pkCBSim(t, pkItem("ITEM-000002", "TEE-CLASSIC-M"))
+	cbs.SetFaults(cbsim.Faults{Fail5xx: 100, Route: "products/loadgrouplocationstock"})
 	a := &activities.Activities{CartRover: cr, CB: cb}
-	env := pkActivityEnv(a)
+	env := ordersActEnv(a)
 	_, err := env.ExecuteActivity(a.SyncInventoryBatch, activities.InventoryBatchInput{BatchSize: 10, Warehouses: []string{"MAIN"}})
 	var app *temporal.ApplicationError
 	require.Error(t, err)
 	require.False(t, errors.As(err, &app) && app.NonRetryable(), "a CB 503 is retryable: %v", err)
 
-	cb.failNext["ListItems"] = &connectedbusiness.TransportError{Op: "Products/getitemlist", StatusCode: 401, Err: errors.New("unauthorized")}
+	cbs.SetFaults(cbsim.Faults{Unauthorized: 100, Route: "products/itemlookup"})
 	_, err = env.ExecuteActivity(a.SyncInventoryBatch, activities.InventoryBatchInput{BatchSize: 10, Warehouses: []string{"MAIN"}})
 	require.True(t, errors.As(err, &app), "%v", err)
 	require.True(t, app.NonRetryable())
-	require.Equal(t, activities.PickupErrCredentials, app.Type())
+	require.Equal(t, activities.ErrTypeBadCredentials, app.Type())
 }
 
 func TestSyncProductsBatchPostsActiveItemDetailsOnly(t *testing.T) {
 	sim, cr := pkCRSim(t, nil)
-	cb := newPKFakeCB()
-	cb.items = []connectedbusiness.Item{
-		{Code: "ITEM-000001", Name: "TEE-CLASSIC-S", Status: "A"},
-		{Code: "ITEM-000041", Name: "LEGACY-POSTER-A2", Status: "P"},
-		{Code: "ITEM-000006", Name: "HOODIE-ZIP-S", Status: "A"},
-	}
-	cb.details["ITEM-000001"] = &connectedbusiness.ItemDetail{Code: "ITEM-000001", Name: "TEE-CLASSIC-S", Description: "Classic Tee S",
-		Status: "A", Active: true, RetailPrice: decimal.RequireFromString("21.99"), WholesalePrice: decimal.RequireFromString("9.75"),
-		WeightLbs:      decimal.RequireFromString("0.45"),
-		UnitsOfMeasure: []connectedbusiness.UnitOfMeasure{{Code: "EACH", Qty: pkDec(1), UPC: "084120000011", IsBase: true}, {Code: "CASE", Qty: pkDec(12), UPC: "084121000018"}}}
-	cb.details["ITEM-000006"] = &connectedbusiness.ItemDetail{Code: "ITEM-000006", Name: "HOODIE-ZIP-S", Description: "Zip Hoodie S", Status: "P", Active: false}
+	tee := cbsim.Item{Code: "ITEM-000001", Name: "TEE-CLASSIC-S", Description: "Classic Tee S", UPC: "084120000011", CaseUPC: "084121000018",
+		Retail: decimal.RequireFromString("21.99"), Wholesale: decimal.RequireFromString("9.75"), WeightLbs: decimal.RequireFromString("0.45"), Active: true}
+	poster := pkItem("ITEM-000041", "LEGACY-POSTER-A2")
+	poster.Active = false
+	hoodie := pkItem("ITEM-000006", "HOODIE-ZIP-S")
+	// The hoodie is phased out in CB after the item list and before its detail read.
+	var cbs *cbsim.Server
+	var phasedOut atomic.Bool
+	cbs, cb := pkCBSimWith(t, cbsim.Options{BeforeCall: func(route string) {
+		if route == "products/getitemdetails" && phasedOut.CompareAndSwap(false, true) {
+			h := hoodie
+			h.Active = false
+			cbs.SeedItems(h)
+		}
+	}}, tee, poster, hoodie)
 	a := &activities.Activities{CartRover: cr, CB: cb}
-	val, err := pkActivityEnv(a).ExecuteActivity(a.SyncProductsBatch, activities.ProductBatchInput{BatchSize: 10})
+	val, err := ordersActEnv(a).ExecuteActivity(a.SyncProductsBatch, activities.ProductBatchInput{BatchSize: 10})
 	require.NoError(t, err)
 	var res activities.ProductBatchResult
 	require.NoError(t, val.Get(&res))
-	require.Equal(t, activities.ProductBatchResult{Items: 3, Posted: 1, Inactive: 2}, res)
-	require.Equal(t, 2, cb.calls["ItemDetails"], "an item listed as phased out needs no detail read")
+	require.Equal(t, activities.ProductBatchResult{Items: 3, Posted: 1, Inactive: 2}, res, "listed active, phased out by the detail read: not posted")
+	require.Equal(t, int64(2), cbs.Calls("products/getitemdetails"), "an item listed as phased out needs no detail read")
 
 	p, ok := sim.Product("TEE-CLASSIC-S")
 	require.True(t, ok)
-	require.Equal(t, "Classic Tee S", p.Description)
+	require.Equal(t, "Classic Tee S. Sandbox item.", p.Description, "CB's extended description")
 	require.Equal(t, "21.99", p.RetailPrice.String())
 	require.Equal(t, "9.75", p.WholesalePrice.String())
 	require.Equal(t, "0.45", p.WeightLbs.String())
@@ -184,41 +198,63 @@ func TestSyncProductsBatchPostsActiveItemDetailsOnly(t *testing.T) {
 	require.Equal(t, "084121000018", p.Aliases.Code("UPC-CASE"))
 }
 
+// pkSalesOrder saves a sales order for po in the CB simulator (seeded customer, one line) and
+// returns its code.
+func pkSalesOrder(t *testing.T, cb connectedbusiness.Service, po string) string {
+	t.Helper()
+	ref, _, err := cb.CreateSalesOrderOnce(context.Background(), connectedbusiness.SalesOrder{BillToCode: "CUST-000001", POCode: po,
+		SourceCode: "CartRover", WarehouseCode: "MAIN", ShippingMethodGroup: "DEFAULT", ShippingMethodCode: "UPS Ground",
+		Lines: []connectedbusiness.SalesOrderLine{{ItemName: "TEE-CLASSIC-M", ItemCode: "ITEM-000002", Quantity: pkDec(2), Price: pkDec(10), UnitMeasureCode: "EACH", WarehouseCode: "MAIN"}}})
+	require.NoError(t, err)
+	return ref.Code
+}
+
 func TestCBShipmentBoxesReportsVoidedAndUnknownOrders(t *testing.T) {
-	cb := newPKFakeCB()
-	day := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
-	cb.boxes["SO-1"] = []connectedbusiness.Box{{TrackingNumber: "1Z1", Carrier: "UPS", Service: "Ground", ShipDate: day,
-		WeightLbs: pkDec(2), Items: []connectedbusiness.BoxItem{{ItemCode: "ITEM-000002", ItemName: "TEE-CLASSIC-M", Quantity: pkDec(2)}}}}
-	cb.orders["SO-2"] = &connectedbusiness.SalesOrderDetail{Code: "SO-2", IsVoided: true}
+	cbs, cb := pkCBSim(t, pkItem("ITEM-000002", "TEE-CLASSIC-M"))
+	cbs.SetStock("ITEM-000002", "MAIN", 10)
+	shipped, voided := pkSalesOrder(t, cb, "R-1"), pkSalesOrder(t, cb, "R-2")
+	require.NoError(t, cbs.ShipNow(shipped, cbsim.ShipOptions{}))
+	require.NoError(t, cbs.VoidOrder(voided))
 	a := &activities.Activities{CB: cb}
-	val, err := pkActivityEnv(a).ExecuteActivity(a.CBShipmentBoxes, activities.ShipmentBoxesInput{SalesOrderCodes: []string{"SO-1", "SO-2", "SO-3"}})
+	val, err := ordersActEnv(a).ExecuteActivity(a.CBShipmentBoxes, activities.ShipmentBoxesInput{SalesOrderCodes: []string{shipped, voided, "SO-3"}})
 	require.NoError(t, err)
 	var res activities.ShipmentBoxesResult
 	require.NoError(t, val.Get(&res))
 	require.Len(t, res.Orders, 3)
-	require.Equal(t, []activities.Box{{Tracking: "1Z1", Carrier: "UPS", Service: "Ground", ShipDate: day, WeightLbs: pkDec(2),
-		Items: []activities.BoxItem{{ItemName: "TEE-CLASSIC-M", Qty: pkDec(2)}}}}, res.Orders[0].Boxes)
+	box := cbs.SalesOrdersByPOCode("R-1")[0].Boxes[0]
+	require.Len(t, res.Orders[0].Boxes, 1)
+	got := res.Orders[0].Boxes[0]
+	require.Equal(t, box.TrackingNumber, got.Tracking)
+	require.NotEmpty(t, got.Tracking)
+	require.Equal(t, box.CarrierCode, got.Carrier)
+	require.Equal(t, box.ServiceCode, got.Service)
+	require.True(t, box.ShipDate.Truncate(time.Millisecond).Equal(got.ShipDate), "%v vs %v", box.ShipDate, got.ShipDate)
+	require.True(t, box.WeightLbs.Equal(got.WeightLbs))
+	require.Equal(t, []activities.BoxItem{{ItemName: "TEE-CLASSIC-M", Qty: pkDec(2)}}, got.Items)
+	require.False(t, res.Orders[0].Voided)
 	require.True(t, res.Orders[1].Voided)
 	require.NotNil(t, res.Orders[2].Problem)
-	require.Equal(t, activities.PickupErrCBRejected, res.Orders[2].Problem.Type)
+	require.Equal(t, activities.ErrTypeCBRejected, res.Orders[2].Problem.Type)
 	require.Contains(t, res.Orders[2].Problem.Reason, "SO-3")
 }
 
 func TestCBShipmentBoxesResumesAfterTheOrdersItAlreadyRead(t *testing.T) {
-	cb := newPKFakeCB()
-	cb.boxes["SO-2"] = []connectedbusiness.Box{{TrackingNumber: "T2"}}
+	cbs, cb := pkCBSim(t, pkItem("ITEM-000002", "TEE-CLASSIC-M"))
+	cbs.SetStock("ITEM-000002", "MAIN", 10)
+	so := pkSalesOrder(t, cb, "R-2")
+	require.NoError(t, cbs.ShipNow(so, cbsim.ShipOptions{}))
 	a := &activities.Activities{CB: cb}
-	env := pkActivityEnv(a)
+	env := ordersActEnv(a)
 	env.SetHeartbeatDetails(struct {
 		Done []activities.OrderBoxes `json:"done"`
 	}{Done: []activities.OrderBoxes{{SalesOrderCode: "SO-1", Boxes: []activities.Box{{Tracking: "T1"}}}}})
-	val, err := env.ExecuteActivity(a.CBShipmentBoxes, activities.ShipmentBoxesInput{SalesOrderCodes: []string{"SO-1", "SO-2"}})
+	val, err := env.ExecuteActivity(a.CBShipmentBoxes, activities.ShipmentBoxesInput{SalesOrderCodes: []string{"SO-1", so}})
 	require.NoError(t, err)
 	var res activities.ShipmentBoxesResult
 	require.NoError(t, val.Get(&res))
 	require.Equal(t, "T1", res.Orders[0].Boxes[0].Tracking)
-	require.Equal(t, "T2", res.Orders[1].Boxes[0].Tracking)
-	require.Equal(t, 1, cb.calls["PackedBoxes"], "SO-1 came from the heartbeat")
+	require.Equal(t, cbs.SalesOrdersByPOCode("R-2")[0].Boxes[0].TrackingNumber, res.Orders[1].Boxes[0].Tracking)
+	require.Equal(t, int64(1), cbs.Calls("transactions/loadpackitems"), "SO-1 came from the heartbeat")
 }
 
 func TestCartRoverOpenOrdersCarriesExistingTracking(t *testing.T) {
@@ -228,7 +264,7 @@ func TestCartRoverOpenOrdersCarriesExistingTracking(t *testing.T) {
 	require.NoError(t, sim.Apply("R-101", cartroversim.Update{OrderStatus: cartrover.StatusShipped, Shipments: []cartrover.Shipment{
 		{Carrier: "UPS", TrackingNo: "1ZOLD", Items: []cartrover.ShipmentItem{{Item: "MUG-STONE-S", Quantity: cartrover.DecimalFromInt(1)}}}}}))
 	a := &activities.Activities{CartRover: cr}
-	env := pkActivityEnv(a)
+	env := ordersActEnv(a)
 	page := func(status string) activities.OpenOrdersPage {
 		val, err := env.ExecuteActivity(a.CartRoverOpenOrders, activities.OpenOrdersInput{Status: status, Page: 1, Limit: 100})
 		require.NoError(t, err)
@@ -253,11 +289,11 @@ func TestCartRoverPostShipmentsReportsACanceledOrder(t *testing.T) {
 	pkAtWMSOrder(t, sim, "R-200", "Shopify", map[string]int64{"TEE-CLASSIC-M": 1})
 	require.NoError(t, sim.Apply("R-200", cartroversim.Update{OrderStatus: cartrover.StatusCanceled}))
 	a := &activities.Activities{CartRover: cr}
-	_, err := pkActivityEnv(a).ExecuteActivity(a.CartRoverPostShipments, activities.PostShipmentsInput{CustRef: "R-200",
+	_, err := ordersActEnv(a).ExecuteActivity(a.CartRoverPostShipments, activities.PostShipmentsInput{CustRef: "R-200",
 		Shipments: []activities.ShipmentPost{{Carrier: "UPS", Tracking: "1Z", Items: []activities.OrderLine{{SKU: "TEE-CLASSIC-M", Qty: pkDec(1)}}}}})
 	var app *temporal.ApplicationError
 	require.True(t, errors.As(err, &app), "%v", err)
-	require.Equal(t, activities.PickupErrOrderCanceled, app.Type())
+	require.Equal(t, activities.ErrTypeOrderCanceled, app.Type())
 	require.True(t, app.NonRetryable())
 	require.Contains(t, app.Error(), "R-200")
 }
@@ -319,18 +355,12 @@ func TestCartRoverPostShipmentsRetryAfterALostReplyPostsNothingTwice(t *testing.
 
 func TestSyncInventoryAndProductBatchesAgainstBothSimulators(t *testing.T) {
 	sim, cr := pkCRSim(t, nil)
-	cbs := cbsim.New(cbsim.Options{})
-	t.Cleanup(func() { _ = cbs.Close() })
-	srv := httptest.NewServer(cbs)
-	t.Cleanup(srv.Close)
-	cbc, err := connectedbusiness.NewWebService(connectedbusiness.Config{BaseURL: srv.URL, UserCode: cbsim.DefaultUserCode,
-		Password: cbsim.DefaultPassword, Timeout: 5 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	require.NoError(t, err)
+	cbs, cbc := cbsimtest.Start(t, cbsim.Options{})
 	first := catalog.Items[0]
 	cbs.SetStock(first.Code, "MAIN", 40)
 	cbs.SetStock(first.Code, "WEST", 2)
 	a := &activities.Activities{CartRover: cr, CB: cbc}
-	env := pkActivityEnv(a)
+	env := ordersActEnv(a)
 
 	var inv activities.InventoryBatchResult
 	cursor, batches := "", 0

@@ -33,7 +33,7 @@ type ProductBatchResult struct {
 	// Failed counts products CartRover (or CB's details) refused.
 	Failed int `json:"failed,omitempty"`
 	// Problems are the refused items with the reason (bounded).
-	Problems []PickupProblem `json:"problems,omitempty"`
+	Problems []Problem `json:"problems,omitempty"`
 	// Next is the cursor of the following step; "" when the walk is complete.
 	Next string `json:"next,omitempty"`
 }
@@ -44,7 +44,7 @@ type productProgress struct {
 	Cursor   string                    `json:"cursor"`
 	Read     int                       `json:"read"`
 	Inactive int                       `json:"inactive"`
-	Problems []PickupProblem           `json:"problems,omitempty"`
+	Problems []Problem                 `json:"problems,omitempty"`
 	Updates  []cartrover.ProductUpdate `json:"updates,omitempty"`
 }
 
@@ -59,7 +59,7 @@ func (a *Activities) SyncProductsBatch(ctx context.Context, in ProductBatchInput
 	}
 	items, next, err := a.CB.ListItems(ctx, in.Cursor, batch)
 	if err != nil {
-		return ProductBatchResult{}, classifyCB(err, "CB items after cursor "+strconvQuote(in.Cursor))
+		return ProductBatchResult{}, classify(err, "CB items after cursor "+strconvQuote(in.Cursor), ErrTypeCBRejected)
 	}
 	prog := productProgress{Cursor: in.Cursor}
 	if activity.HasHeartbeatDetails(ctx) {
@@ -78,12 +78,12 @@ func (a *Activities) SyncProductsBatch(ctx context.Context, in ProductBatchInput
 			d, err := a.CB.ItemDetails(ctx, it.Code)
 			switch {
 			case err != nil && (connectedbusiness.IsRetryable(err) || !isBusiness(err)):
-				return ProductBatchResult{}, classifyCB(err, "CB details of item "+it.Name)
+				return ProductBatchResult{}, classify(err, "CB details of item "+it.Name, ErrTypeCBRejected)
 			case err != nil:
-				prog.Problems = addProblem(prog.Problems, maxBatchProblems, PickupProblem{Key: it.Name, Type: PickupErrCBRejected, Reason: err.Error()})
+				prog.Problems = AddProblem(prog.Problems, MaxPageProblems, Problem{Key: it.Name, Type: ErrTypeCBRejected, Reason: err.Error()})
 				res.Failed++
 			case d == nil:
-				prog.Problems = addProblem(prog.Problems, maxBatchProblems, PickupProblem{Key: it.Name, Type: PickupErrCBRejected,
+				prog.Problems = AddProblem(prog.Problems, MaxPageProblems, Problem{Key: it.Name, Type: ErrTypeCBRejected,
 					Reason: fmt.Sprintf("CB listed item %s (%s) but has no details for it", it.Name, it.Code)})
 				res.Failed++
 			case !d.Active && d.Status != "":
@@ -102,13 +102,13 @@ func (a *Activities) SyncProductsBatch(ctx context.Context, in ProductBatchInput
 	if len(prog.Updates) > 0 {
 		br, err := a.CartRover.UpdateProducts(ctx, prog.Updates)
 		if err != nil {
-			return ProductBatchResult{}, classifyCR(err, fmt.Sprintf("CartRover product batch of %d SKUs after cursor %q", len(prog.Updates), in.Cursor), PickupErrBatchRejected)
+			return ProductBatchResult{}, classify(err, fmt.Sprintf("CartRover product batch of %d SKUs after cursor %q", len(prog.Updates), in.Cursor), ErrTypeBatchRejected)
 		}
 		missing := 0
 		tallyBatch(br, len(prog.Updates), &res.Posted, &missing, &res.Failed, &res.Problems)
 		if missing > 0 {
 			res.Failed += missing
-			res.Problems = addProblem(res.Problems, maxBatchProblems, PickupProblem{Key: fmt.Sprintf("%d SKUs", missing), Type: PickupErrBatchRejected,
+			res.Problems = AddProblem(res.Problems, MaxPageProblems, Problem{Key: fmt.Sprintf("%d SKUs", missing), Type: ErrTypeBatchRejected,
 				Reason: "CartRover does not know these SKUs: create the products in CartRover or map them in the settings' skus"})
 		}
 	}

@@ -55,7 +55,7 @@ func (a *Activities) CreateSalesOrder(ctx context.Context, in SalesOrderInput) (
 	}
 	ref, existed, err := a.CB.CreateSalesOrderOnce(ctx, so)
 	if err != nil {
-		return SalesOrderResult{}, classifyOrderErr(err, "cust_ref "+in.CustRef+": create CB sales order", ErrTypeCBRejectedOrder)
+		return SalesOrderResult{}, classify(err, "cust_ref "+in.CustRef+": create CB sales order", ErrTypeCBRejectedOrder)
 	}
 	return SalesOrderResult{Code: ref.Code, Existed: existed}, nil
 }

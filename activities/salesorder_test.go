@@ -7,13 +7,14 @@ import (
 	"github.com/cartrover-cb/ordermanager/cartrover"
 	"github.com/cartrover-cb/ordermanager/sandbox/cartroversim"
 	"github.com/cartrover-cb/ordermanager/sandbox/catalog"
+	"github.com/cartrover-cb/ordermanager/sandbox/cbsim"
 )
 
 // TestPlaceOrderAgainstBothSimulators runs PlaceOrder with the real clients against the CartRover
 // and CB simulators: a new shopper is left to the workflow's lock (nothing written), a known one
 // gets exactly one sales order per POCode, and the order is at_wms only once CB holds it.
 func TestPlaceOrderAgainstBothSimulators(t *testing.T) {
-	cbs, a := cbSimActivities(t)
+	cbs, a := cbSimActivities(t, cbsim.Options{})
 	crs, cr := cartRoverSandbox(t, cartroversim.Options{Seed: 9, NoRateLimit: true})
 	a.CartRover = cr.CartRover
 	env := ordersActEnv(a)

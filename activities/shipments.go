@@ -104,7 +104,7 @@ type OrderBoxes struct {
 	Voided bool  `json:"voided,omitempty"`
 	Boxes  []Box `json:"boxes,omitempty"`
 	// Problem is set when this order's boxes could not be read for a reason a person must fix.
-	Problem *PickupProblem `json:"problem,omitempty"`
+	Problem *Problem `json:"problem,omitempty"`
 }
 
 // ShipmentBoxesResult holds the boxes of each requested order, in request order.
@@ -145,7 +145,7 @@ type PostShipmentsResult struct {
 func (a *Activities) CBShippedOrders(ctx context.Context, in ShippedOrdersInput) (ShippedOrdersResult, error) {
 	rows, err := a.CB.ShippedSince(ctx, in.Since)
 	if err != nil {
-		return ShippedOrdersResult{}, classifyCB(err, "CB shipped feed since "+in.Since.Format(time.RFC3339))
+		return ShippedOrdersResult{}, classify(err, "CB shipped feed since "+in.Since.Format(time.RFC3339), ErrTypeCBRejected)
 	}
 	var out ShippedOrdersResult
 	seen := map[string]bool{}
@@ -172,7 +172,7 @@ func (a *Activities) CartRoverOpenOrders(ctx context.Context, in OpenOrdersInput
 	}
 	orders, err := a.CartRover.ListOrders(ctx, cartrover.Status(in.Status), cartrover.ListOptions{Limit: limit, Page: in.Page, From: in.FromDate})
 	if err != nil {
-		return OpenOrdersPage{}, classifyCR(err, fmt.Sprintf("CartRover %s orders page %d", in.Status, in.Page), PickupErrShipmentRejected)
+		return OpenOrdersPage{}, classify(err, fmt.Sprintf("CartRover %s orders page %d", in.Status, in.Page), ErrTypeShipmentRejected)
 	}
 	out := OpenOrdersPage{More: len(orders) >= limit}
 	for _, o := range orders {
@@ -236,9 +236,9 @@ func (a *Activities) orderBoxes(ctx context.Context, so string) (OrderBoxes, err
 	boxes, err := a.CB.PackedBoxes(ctx, so)
 	if err != nil {
 		if connectedbusiness.IsRetryable(err) || !isBusiness(err) {
-			return ob, classifyCB(err, "CB boxes of sales order "+so)
+			return ob, classify(err, "CB boxes of sales order "+so, ErrTypeCBRejected)
 		}
-		ob.Problem = &PickupProblem{Key: so, Type: PickupErrCBRejected, Reason: err.Error()}
+		ob.Problem = &Problem{Key: so, Type: ErrTypeCBRejected, Reason: err.Error()}
 		return ob, nil
 	}
 	tracked := 0
@@ -258,9 +258,9 @@ func (a *Activities) orderBoxes(ctx context.Context, so string) (OrderBoxes, err
 		d, err := a.CB.LoadSalesOrder(ctx, so)
 		switch {
 		case err != nil && (connectedbusiness.IsRetryable(err) || !isBusiness(err)):
-			return ob, classifyCB(err, "CB sales order "+so)
+			return ob, classify(err, "CB sales order "+so, ErrTypeCBRejected)
 		case err != nil:
-			ob.Problem = &PickupProblem{Key: so, Type: PickupErrCBRejected, Reason: err.Error()}
+			ob.Problem = &Problem{Key: so, Type: ErrTypeCBRejected, Reason: err.Error()}
 		case d != nil && d.IsVoided:
 			ob.Voided = true
 		}
@@ -279,11 +279,11 @@ func (a *Activities) CartRoverPostShipments(ctx context.Context, in PostShipment
 	if activity.GetInfo(ctx).Attempt > 1 {
 		st, err := a.CartRover.OrderStatus(ctx, in.CustRef)
 		if err != nil {
-			return res, classifyCR(err, record, PickupErrShipmentRejected)
+			return res, classify(err, record, ErrTypeShipmentRejected)
 		}
 		if st.OrderStatus == cartrover.StatusCanceled {
 			return res, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("%s is canceled in CartRover: its CB shipment is not posted; reconcile it by hand", record), PickupErrOrderCanceled, nil)
+				fmt.Sprintf("%s is canceled in CartRover: its CB shipment is not posted; reconcile it by hand", record), ErrTypeOrderCanceled, nil)
 		}
 		have := map[string]bool{}
 		for _, s := range st.Shipments {
@@ -311,9 +311,9 @@ func (a *Activities) CartRoverPostShipments(ctx context.Context, in PostShipment
 		if err := a.CartRover.PostShipments(ctx, in.CustRef, posts); err != nil {
 			if isCanceledAnswer(err) {
 				return res, temporal.NewNonRetryableApplicationError(
-					fmt.Sprintf("%s is canceled in CartRover: its CB shipment is not posted; reconcile it by hand (%v)", record, err), PickupErrOrderCanceled, err)
+					fmt.Sprintf("%s is canceled in CartRover: its CB shipment is not posted; reconcile it by hand (%v)", record, err), ErrTypeOrderCanceled, err)
 			}
-			return res, classifyCR(err, record, PickupErrShipmentRejected)
+			return res, classify(err, record, ErrTypeShipmentRejected)
 		}
 	}
 	// Boxes found on a retry were posted by this activity's earlier attempt.

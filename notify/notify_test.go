@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartrover-cb/ordermanager/activities"
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/connectedbusiness"
 	"github.com/cartrover-cb/ordermanager/internal/mailtest"
@@ -71,7 +72,7 @@ func heldRun(runID string) runmetrics.RunEnd {
 		Input: workflows.OrderManagerInput{Settings: settings.Settings{Notify: &settings.Notify{Webhook: true, Email: []string{"ops@example.com"}, Window: "1h"}}},
 		Summary: &workflows.RunSummary{Orders: &workflows.OrdersSummary{Downloaded: 5, Imported: 3, Held: 1, Failed: 1, Problems: []workflows.Problem{
 			{Key: "WC5004", Type: "UnmappedShipCode", Reason: `WooCommerce #WC5004 (cust_ref WC5004): ship code "local_pickup" maps to no CB shipping method; ship to Jane Doe, 1 Main St, jane@example.com`},
-			{Key: "SH1015", Type: workflows.ErrTypeRetriesExhausted, Reason: "Shopify #SH1015 (cust_ref SH1015): CB timed out"},
+			{Key: "SH1015", Type: activities.ErrTypeRetriesExhausted, Reason: "Shopify #SH1015 (cust_ref SH1015): CB timed out"},
 		}}},
 	}
 }

@@ -107,8 +107,6 @@ type Carry struct {
 	NextPage int `json:"next_page,omitempty"`
 	// TasksDone are the tasks already finished before the continuation.
 	TasksDone []Task `json:"tasks_done,omitempty"`
-	// Cursor is an opaque resume point of the task in progress (pickups).
-	Cursor string `json:"cursor,omitempty"`
 	// StatusIndex is the CartRover status the orders task was listing (0 = new, 1 = error).
 	StatusIndex int `json:"status_index,omitempty"`
 	// Stuck are the cust_refs this run handled that stay listed (held, failed): skipped when seen again.

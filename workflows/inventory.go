@@ -9,8 +9,8 @@ import (
 	"github.com/cartrover-cb/ordermanager/activities"
 )
 
-// inventoryCarry is what an InventorySync hands to its own continuation (in PickupInput.Cursor).
-type inventoryCarry struct {
+// InventoryResume is what an InventorySync hands to its own continuation (PickupInput.Inventory).
+type InventoryResume struct {
 	// Cursor is the CB item walk's next position.
 	Cursor  string           `json:"cursor,omitempty"`
 	Summary InventorySummary `json:"summary"`
@@ -30,11 +30,9 @@ type inventoryCarry struct {
 // MissingInCartRover counts SKUs CartRover does not know; MissingInCB counts SKUs the settings
 // map to an ItemName CB does not have. Neither fails the run.
 func InventorySync(ctx workflow.Context, in PickupInput) (InventorySummary, error) {
-	var carry inventoryCarry
-	if in.Cursor != "" {
-		if err := decodeCursor(in.Cursor, &carry); err != nil {
-			return InventorySummary{}, fmt.Errorf("InventorySync: cursor %q is not an inventory cursor; start without one: %w", in.Cursor, err)
-		}
+	carry, _, err := resume(in.Inventory, in.Cursor, InventorySyncName)
+	if err != nil {
+		return InventorySummary{}, err
 	}
 	sum := &carry.Summary
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (InventorySummary, error) { return *sum, nil }); err != nil {
@@ -48,7 +46,7 @@ func InventorySync(ctx workflow.Context, in PickupInput) (InventorySummary, erro
 	pairs := skuPairs(s)
 	warehouses := s.InventoryWarehouses()
 	if len(warehouses) == 0 {
-		sum.Problems = appendProblem(sum.Problems, Problem{Key: "inventory.warehouses", Type: "SettingsInvalid",
+		sum.Problems = appendProblem(sum.Problems, Problem{Key: "inventory.warehouses", Type: activities.ErrTypeSettingsInvalid,
 			Reason: "no CB warehouse to read: set inventory.warehouses or the default warehouse in the settings"})
 		return *sum, nil
 	}
@@ -82,15 +80,14 @@ func InventorySync(ctx workflow.Context, in PickupInput) (InventorySummary, erro
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			carry.Seen = workflow.DeterministicKeys(seen)
-			cursor := encodeCursor(carry)
-			return *sum, workflow.NewContinueAsNewError(ctx, InventorySyncName, PickupInput{Settings: in.Settings, Cursor: cursor})
+			return *sum, workflow.NewContinueAsNewError(ctx, InventorySync, PickupInput{Settings: in.Settings, Inventory: &carry})
 		}
 	}
 	if walked { // only a complete walk knows what CB lacks
 		for _, p := range pairs {
 			if !seen[p.ItemName] {
 				sum.MissingInCB++
-				sum.Problems = appendProblem(sum.Problems, Problem{Key: p.SKU, Type: "MissingInCB",
+				sum.Problems = appendProblem(sum.Problems, Problem{Key: p.SKU, Type: activities.ErrTypeMissingInCB,
 					Reason: fmt.Sprintf("the settings map CartRover SKU %s to CB item %q, which CB does not have: fix the skus entry or create the item", p.SKU, p.ItemName)})
 			}
 		}

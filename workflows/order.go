@@ -359,7 +359,7 @@ func problemOf(key string, err error) Problem {
 	if errors.As(err, &appErr) {
 		return Problem{Key: key, Reason: appErr.Message(), Type: appErr.Type()}
 	}
-	return Problem{Key: key, Reason: rootMessage(err), Type: ErrTypeRetriesExhausted}
+	return Problem{Key: key, Reason: rootMessage(err), Type: activities.ErrTypeRetriesExhausted}
 }
 
 // publish records the stage where operators look: search attributes and current details.

@@ -44,7 +44,7 @@ func (w *orderWF) shipments(ctx workflow.Context, in activities.ShipmentsInput) 
 	switch w.st.Stage {
 	case activities.StageAtWMS, activities.StagePartial:
 		if w.cancelAsked {
-			out.Problem = &Problem{Key: w.st.Key, Type: activities.PickupErrOrderCanceled,
+			out.Problem = &Problem{Key: w.st.Key, Type: activities.ErrTypeOrderCanceled,
 				Reason: fmt.Sprintf("CartRover canceled order %s: CB's boxes of %s are not posted; reconcile the order by hand", w.st.Key, strings.Join(in.SalesOrderCodes, ", "))}
 			return out, nil
 		}
@@ -52,11 +52,11 @@ func (w *orderWF) shipments(ctx workflow.Context, in activities.ShipmentsInput) 
 		out.AlreadyThere = len(in.Shipments)
 		return out, nil
 	case activities.StageCanceled:
-		out.Problem = &Problem{Key: w.st.Key, Type: activities.PickupErrOrderCanceled,
+		out.Problem = &Problem{Key: w.st.Key, Type: activities.ErrTypeOrderCanceled,
 			Reason: fmt.Sprintf("CB shipped sales order %s but CartRover order %s is canceled: nothing posted; reconcile the order by hand", strings.Join(in.SalesOrderCodes, ", "), w.st.Key)}
 		return out, nil
 	default:
-		out.Problem = &Problem{Key: w.st.Key, Type: activities.PickupErrShipmentRejected,
+		out.Problem = &Problem{Key: w.st.Key, Type: activities.ErrTypeShipmentRejected,
 			Reason: fmt.Sprintf("order %s is %s in its workflow, not at_wms: its CB boxes are handed again by the next run", w.st.Key, w.st.Stage)}
 		return out, nil
 	}
@@ -78,7 +78,7 @@ func (w *orderWF) shipments(ctx workflow.Context, in activities.ShipmentsInput) 
 		if err != nil {
 			p := errorProblem(w.st.Key, err)
 			out.Problem = &p
-			if p.Type == activities.PickupErrOrderCanceled {
+			if p.Type == activities.ErrTypeOrderCanceled {
 				w.cancelAsked, w.wake = true, true // CartRover canceled it: put the CB order on hold
 			}
 			return out, nil

@@ -190,7 +190,7 @@ func (w *orderWF) lockCustomer(ctx workflow.Context, in activities.EnsureCustome
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID: id, StaticSummary: "CB customer for " + w.st.Label,
 		})
-		fut := workflow.ExecuteChildWorkflow(cctx, CustomerLockName, in)
+		fut := workflow.ExecuteChildWorkflow(cctx, CustomerLock, in)
 		err := fut.Get(ctx, &cust)
 		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
 		if errors.As(err, &started) && i < 120 {

@@ -33,7 +33,7 @@ func OrderManager(ctx workflow.Context, in OrderManagerInput) (RunSummary, error
 	in.Settings.ApplyDefaults()
 	if err := in.Settings.Validate(); err != nil {
 		return RunSummary{Tasks: in.Tasks}, temporal.NewNonRetryableApplicationError(
-			"the run's settings are invalid; fix them and apply the schedule again: "+err.Error(), "InvalidSettings", nil)
+			"the run's settings are invalid; fix them and apply the schedule again: "+err.Error(), activities.ErrTypeInvalidSettings, nil)
 	}
 	m := newOrderManager(ctx, in)
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (RunSummary, error) { return m.summary, nil }); err != nil {
@@ -58,7 +58,6 @@ func OrderManager(ctx workflow.Context, in OrderManagerInput) (RunSummary, error
 			return m.summary, err
 		}
 		m.carry.TasksDone = append(m.carry.TasksDone, task)
-		m.carry.Cursor = ""
 	}
 	m.setDetails(ctx)
 	return m.summary, nil
@@ -228,7 +227,7 @@ func (m *orderManager) importPage(ctx workflow.Context, orders []activities.Orde
 			sel.Select(ctx)
 		}
 		m.summary.Orders.Downloaded++
-		fut := workflow.ExecuteChildWorkflow(m.childOptions(ctx, o), ImportOrderName, m.childInput(o))
+		fut := workflow.ExecuteChildWorkflow(m.childOptions(ctx, o), ImportOrder, m.childInput(o))
 		inFlight++
 		sel.AddFuture(fut, func(f workflow.Future) {
 			inFlight--
@@ -300,7 +299,7 @@ func (m *orderManager) record(o activities.Order, err error, res ImportOrderResu
 // is the product's error type when the failure was classified as final (BadCredentials, …), else
 // ErrTypeRetriesExhausted: a transient fault outlasted the bounded retries.
 func failedProblem(o activities.Order, err error) Problem {
-	p := Problem{Key: o.CustRef, Type: ErrTypeRetriesExhausted}
+	p := Problem{Key: o.CustRef, Type: activities.ErrTypeRetriesExhausted}
 	msg := rootMessage(err)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
@@ -323,15 +322,11 @@ func failedProblem(o activities.Order, err error) Problem {
 		msg = actErr.ActivityType().GetName() + ": " + msg
 	}
 	p.Reason = o.Label() + ": " + msg
-	if p.Type == ErrTypeRetriesExhausted {
+	if p.Type == activities.ErrTypeRetriesExhausted {
 		p.Reason += " (still failing after the retries; the order stays in CartRover and the next run retries it)"
 	}
 	return p
 }
-
-// ErrTypeRetriesExhausted is the Problem type of an order that failed because a transient fault
-// (CB or CartRover unreachable, timeouts) outlasted its bounded retries.
-const ErrTypeRetriesExhausted = "RetriesExhausted"
 
 // rootMessage is the innermost error's message (the activity's own words, not the wrappers').
 func rootMessage(err error) string {
@@ -420,12 +415,14 @@ func (m *orderManager) childInput(o activities.Order) ImportOrderInput {
 
 // runPickup runs one pickup task as a child workflow and stores its summary.
 func (m *orderManager) runPickup(ctx workflow.Context, task Task) error {
-	name := map[Task]string{TaskShipments: ShipmentPickupName, TaskInventory: InventorySyncName, TaskProducts: ProductSyncName}[task]
+	// By function reference: the SDK checks the input against the function, and the type it
+	// records is the registered name (each workflow is registered under its function's name).
+	child := map[Task]any{TaskShipments: ShipmentPickup, TaskInventory: InventorySync, TaskProducts: ProductSync}[task]
 	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:    workflow.GetInfo(ctx).WorkflowExecution.ID + "/" + string(task),
 		StaticSummary: "CartRover " + string(task) + " pickup",
 	})
-	fut := workflow.ExecuteChildWorkflow(ctx, name, PickupInput{Settings: m.in.Settings, Cursor: m.carry.Cursor})
+	fut := workflow.ExecuteChildWorkflow(ctx, child, PickupInput{Settings: m.in.Settings})
 	var err error
 	switch task {
 	case TaskShipments:

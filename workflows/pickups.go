@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -17,8 +18,13 @@ import (
 type PickupInput struct {
 	// Settings is the validated connector settings file of the parent run.
 	Settings settings.Settings `json:"settings"`
-	// Cursor is an opaque resume point: "" on a fresh pickup; the pickup's own continue-as-new
-	// fills it (it carries the position and the figures so far).
+	// Shipments, Inventory and Products are where the pickup's own continue-as-new left off (the
+	// position and the figures so far); nil on a fresh pickup. Only the pickup's own one is set.
+	Shipments *ShipmentResume  `json:"shipments,omitempty"`
+	Inventory *InventoryResume `json:"inventory,omitempty"`
+	Products  *ProductResume   `json:"products,omitempty"`
+	// Cursor is the resume state of the previous release: the same state as JSON in a string. It
+	// is still read, so a pickup that continued as new before the upgrade resumes where it was.
 	Cursor string `json:"cursor,omitempty"`
 }
 
@@ -63,42 +69,45 @@ func cartRoverOptions(ctx workflow.Context, startToClose time.Duration) workflow
 	})
 }
 
-// encodeCursor writes a pickup's carry as its opaque cursor. JSON encoding of these plain structs
-// is deterministic (workflowcheck flags encoding/json only because of reflection internals).
-func encodeCursor(v any) string {
-	b, _ := json.Marshal(v) //workflowcheck:ignore
-	return string(b)
-}
-
-// decodeCursor reads a cursor encodeCursor wrote.
-func decodeCursor(s string, v any) error {
-	return json.Unmarshal([]byte(s), v) //workflowcheck:ignore
+// resume returns a pickup's resume state: the typed one, else the one a run of the previous
+// release packed into cursor, else the zero state (fresh reports false).
+func resume[T any](typed *T, cursor, name string) (st T, fresh bool, err error) {
+	switch {
+	case typed != nil:
+		return *typed, false, nil
+	case cursor != "":
+		// JSON decoding of these plain structs is deterministic (workflowcheck flags encoding/json
+		// only because of reflection internals).
+		err = json.Unmarshal([]byte(cursor), &st) //workflowcheck:ignore
+		if err != nil {
+			return st, false, fmt.Errorf("%s: cursor %q is not a %s cursor; start without one: %w", name, cursor, name, err)
+		}
+		return st, false, nil
+	}
+	return st, true, nil
 }
 
 // appendProblem adds p to list unless the list is full (MaxProblems keeps histories small).
 func appendProblem(list []Problem, p Problem) []Problem {
-	if len(list) >= MaxProblems {
-		return list
-	}
-	return append(list, p)
+	return activities.AddProblem(list, MaxProblems, p)
 }
 
-// appendActivityProblems converts and appends the problems an activity reported.
-func appendActivityProblems(list []Problem, ps []activities.PickupProblem) []Problem {
+// appendActivityProblems appends the problems an activity reported.
+func appendActivityProblems(list []Problem, ps []Problem) []Problem {
 	for _, p := range ps {
-		list = appendProblem(list, Problem(p))
+		list = appendProblem(list, p)
 	}
 	return list
 }
 
-// errorProblem describes a failed activity as a Problem: its application error type when it has
-// one (non-retryable, typed by the activity), otherwise "RetriesExhausted".
+// errorProblem describes a failed activity as a Problem: its application error type and message
+// when it has one (non-retryable, typed by the activity), otherwise RetriesExhausted.
 func errorProblem(key string, err error) Problem {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
-		return Problem{Key: key, Reason: app.Error(), Type: app.Type()}
+		return Problem{Key: key, Reason: app.Message(), Type: app.Type()}
 	}
-	return Problem{Key: key, Reason: err.Error(), Type: "RetriesExhausted"}
+	return Problem{Key: key, Reason: err.Error(), Type: activities.ErrTypeRetriesExhausted}
 }
 
 // errorType returns the application error type of err ("" when it has none).

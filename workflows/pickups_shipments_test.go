@@ -2,7 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -177,7 +176,7 @@ func TestShipmentPickupPostsOnlyBoxesCartRoverLacks(t *testing.T) {
 	require.Equal(t, 1, sum.Canceled)
 	require.Len(t, sum.Problems, 1)
 	require.Equal(t, "R4", sum.Problems[0].Key)
-	require.Equal(t, activities.PickupErrOrderCanceled, sum.Problems[0].Type)
+	require.Equal(t, activities.ErrTypeOrderCanceled, sum.Problems[0].Type)
 }
 
 func TestShipmentPickupRerunPostsNothing(t *testing.T) {
@@ -221,9 +220,9 @@ func TestShipmentPickupReportsVoidedCanceledAndFailedOrders(t *testing.T) {
 		{SalesOrderCode: "SO-1", Voided: true}, {SalesOrderCode: "SO-2", Boxes: box}, {SalesOrderCode: "SO-3", Boxes: box}}}, nil)
 	onPost(env, func(_ context.Context, in activities.PostShipmentsInput) (activities.PostShipmentsResult, error) {
 		if in.CustRef == "R2" {
-			return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("order R2 is canceled", activities.PickupErrOrderCanceled, nil)
+			return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("order R2 is canceled", activities.ErrTypeOrderCanceled, nil)
 		}
-		return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("carrier unknown", activities.PickupErrShipmentRejected, nil)
+		return activities.PostShipmentsResult{}, temporal.NewNonRetryableApplicationError("carrier unknown", activities.ErrTypeShipmentRejected, nil)
 	})
 
 	env.ExecuteWorkflow(workflows.ShipmentPickupName, workflows.PickupInput{Settings: pickupSettings()})
@@ -238,8 +237,8 @@ func TestShipmentPickupReportsVoidedCanceledAndFailedOrders(t *testing.T) {
 	for _, p := range sum.Problems {
 		types[p.Key] = p.Type
 	}
-	require.Equal(t, map[string]string{"R1": activities.PickupErrOrderVoided, "R2": activities.PickupErrOrderCanceled,
-		"R3": activities.PickupErrShipmentRejected}, types)
+	require.Equal(t, map[string]string{"R1": activities.ErrTypeOrderVoided, "R2": activities.ErrTypeOrderCanceled,
+		"R3": activities.ErrTypeShipmentRejected}, types)
 }
 
 func TestShipmentPickupContinuesAsNewAfterTheLastHandledOrder(t *testing.T) {
@@ -273,12 +272,9 @@ func TestShipmentPickupContinuesAsNewAfterTheLastHandledOrder(t *testing.T) {
 	require.True(t, errors.As(err, &can), "expected continue-as-new, got %v", err)
 	var next workflows.PickupInput
 	require.NoError(t, (pkConverter()).FromPayloads(can.Input, &next))
-	var carry struct {
-		Since   time.Time                  `json:"since"`
-		After   string                     `json:"after"`
-		Summary workflows.ShipmentsSummary `json:"summary"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(next.Cursor), &carry))
+	require.Empty(t, next.Cursor, "the resume state is typed, not packed into the cursor")
+	require.NotNil(t, next.Shipments)
+	carry := *next.Shipments
 	require.Equal(t, "C4", carry.After, "the first chunk of 25 (sorted by cust_ref) is done")
 	require.True(t, carry.Since.Equal(start.Add(-48*time.Hour)))
 	require.Equal(t, 25, carry.Summary.OrdersShipped)

@@ -2,7 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"testing"
 
@@ -29,7 +28,7 @@ func inventoryPages(t *testing.T, want activities.InventoryBatchInput) func(cont
 			return activities.InventoryBatchResult{Items: 2, Posted: 1, MissingInCartRover: 1, Next: "c2"}, nil
 		case "c2":
 			return activities.InventoryBatchResult{Items: 1, Posted: 0, Failed: 1,
-				Problems: []activities.PickupProblem{{Key: "SOCK-WOOL-M", Reason: "refused", Type: activities.PickupErrBatchRejected}}}, nil
+				Problems: []activities.Problem{{Key: "SOCK-WOOL-M", Reason: "refused", Type: activities.ErrTypeBatchRejected}}}, nil
 		}
 		t.Errorf("unexpected cursor %q", in.Cursor)
 		return activities.InventoryBatchResult{}, nil
@@ -91,7 +90,7 @@ func TestInventorySyncStopsAtABatchItCannotReadAndSaysWhere(t *testing.T) {
 			if in.Cursor == "" {
 				return activities.InventoryBatchResult{Items: 2, Posted: 2, Next: "c1"}, nil
 			}
-			return activities.InventoryBatchResult{}, temporal.NewNonRetryableApplicationError("CB refused", activities.PickupErrCBRejected, nil)
+			return activities.InventoryBatchResult{}, temporal.NewNonRetryableApplicationError("CB refused", activities.ErrTypeCBRejected, nil)
 		})
 	env.ExecuteWorkflow(workflows.InventorySyncName, workflows.PickupInput{Settings: inventorySettings()})
 	require.NoError(t, env.GetWorkflowError())
@@ -102,7 +101,7 @@ func TestInventorySyncStopsAtABatchItCannotReadAndSaysWhere(t *testing.T) {
 	require.Equal(t, 0, sum.MissingInCB, "an incomplete walk cannot tell what CB lacks")
 	require.Len(t, sum.Problems, 1)
 	require.Equal(t, "items after cursor c1", sum.Problems[0].Key)
-	require.Equal(t, activities.PickupErrCBRejected, sum.Problems[0].Type)
+	require.Equal(t, activities.ErrTypeCBRejected, sum.Problems[0].Type)
 }
 
 func TestInventorySyncContinuesAsNewWithCursorAndFigures(t *testing.T) {
@@ -141,7 +140,7 @@ func TestProductSyncWalksEveryBatch(t *testing.T) {
 			}
 			require.Equal(t, "p1", in.Cursor)
 			return activities.ProductBatchResult{Items: 3, Posted: 2, Failed: 1,
-				Problems: []activities.PickupProblem{{Key: "HOODIE-ZIP-S", Reason: "no details", Type: activities.PickupErrCBRejected}}}, nil
+				Problems: []activities.Problem{{Key: "HOODIE-ZIP-S", Reason: "no details", Type: activities.ErrTypeCBRejected}}}, nil
 		})
 	s := pickupSettings()
 	s.Products.BatchSize = 7
@@ -150,7 +149,7 @@ func TestProductSyncWalksEveryBatch(t *testing.T) {
 	var sum workflows.ProductsSummary
 	require.NoError(t, env.GetWorkflowResult(&sum))
 	require.Equal(t, workflows.ProductsSummary{Items: 10, Posted: 8, Inactive: 1, Failed: 1,
-		Problems: []workflows.Problem{{Key: "HOODIE-ZIP-S", Reason: "no details", Type: activities.PickupErrCBRejected}}}, sum)
+		Problems: []workflows.Problem{{Key: "HOODIE-ZIP-S", Reason: "no details", Type: activities.ErrTypeCBRejected}}}, sum)
 }
 
 func TestProductSyncContinuesAsNewCarryingTheCursor(t *testing.T) {
@@ -162,13 +161,54 @@ func TestProductSyncContinuesAsNewCarryingTheCursor(t *testing.T) {
 	require.True(t, errors.As(env.GetWorkflowError(), &can))
 	var next workflows.PickupInput
 	require.NoError(t, pkConverter().FromPayloads(can.Input, &next))
-	var carry struct {
-		Cursor  string                    `json:"cursor"`
-		Summary workflows.ProductsSummary `json:"summary"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(next.Cursor), &carry))
-	require.Equal(t, "p1", carry.Cursor)
-	require.Equal(t, 5, carry.Summary.Posted)
+	require.Empty(t, next.Cursor, "the resume state is typed, not packed into the cursor")
+	require.NotNil(t, next.Products)
+	require.Equal(t, "p1", next.Products.Cursor)
+	require.Equal(t, 5, next.Products.Summary.Posted)
+
+	// The continuation resumes at p1 with the figures so far.
+	env2 := pickupEnv(t)
+	env2.OnActivity(pkActs.SyncProductsBatch, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ProductBatchInput) (activities.ProductBatchResult, error) {
+			require.Equal(t, "p1", in.Cursor)
+			return activities.ProductBatchResult{Items: 2, Posted: 2}, nil
+		})
+	env2.ExecuteWorkflow(workflows.ProductSyncName, next)
+	require.NoError(t, env2.GetWorkflowError())
+	var sum workflows.ProductsSummary
+	require.NoError(t, env2.GetWorkflowResult(&sum))
+	require.Equal(t, workflows.ProductsSummary{Items: 7, Posted: 7}, sum)
+}
+
+// A pickup that continued as new before the resume state was typed carries it as JSON in Cursor:
+// each pickup still resumes from it, figures included.
+func TestPickupsResumeFromTheCursorOfThePreviousRelease(t *testing.T) {
+	env := pickupEnv(t)
+	env.OnActivity(pkActs.SyncProductsBatch, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ProductBatchInput) (activities.ProductBatchResult, error) {
+			require.Equal(t, "p1", in.Cursor)
+			return activities.ProductBatchResult{Items: 2, Posted: 2}, nil
+		})
+	env.ExecuteWorkflow(workflows.ProductSyncName, workflows.PickupInput{Settings: pickupSettings(),
+		Cursor: `{"cursor":"p1","summary":{"items":5,"posted":5,"inactive":0,"failed":0}}`})
+	require.NoError(t, env.GetWorkflowError())
+	var ps workflows.ProductsSummary
+	require.NoError(t, env.GetWorkflowResult(&ps))
+	require.Equal(t, workflows.ProductsSummary{Items: 7, Posted: 7}, ps)
+
+	env = pickupEnv(t)
+	env.OnActivity(pkActs.SyncInventoryBatch, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.InventoryBatchInput) (activities.InventoryBatchResult, error) {
+			require.Equal(t, "i9", in.Cursor)
+			return activities.InventoryBatchResult{Items: 1, Posted: 1}, nil
+		})
+	env.ExecuteWorkflow(workflows.InventorySyncName, workflows.PickupInput{Settings: pickupSettings(),
+		Cursor: `{"cursor":"i9","summary":{"items":4,"posted":4}}`})
+	require.NoError(t, env.GetWorkflowError())
+	var is workflows.InventorySummary
+	require.NoError(t, env.GetWorkflowResult(&is))
+	require.Equal(t, 5, is.Items)
+	require.Equal(t, 5, is.Posted)
 }
 
 func TestPickupRejectsACursorItDidNotWrite(t *testing.T) {

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -9,8 +8,9 @@ import (
 	"github.com/cartrover-cb/ordermanager/activities"
 )
 
-// productCarry is what a ProductSync hands to its own continuation (in PickupInput.Cursor).
-type productCarry struct {
+// ProductResume is what a ProductSync hands to its own continuation (PickupInput.Products).
+type ProductResume struct {
+	// Cursor is the CB item walk's next position.
 	Cursor  string          `json:"cursor,omitempty"`
 	Summary ProductsSummary `json:"summary"`
 }
@@ -20,11 +20,9 @@ type productCarry struct {
 // it walks CB's items with a cursor, one activity (one CartRover call) per batch, counts only in
 // history, continuing as new when the server suggests it.
 func ProductSync(ctx workflow.Context, in PickupInput) (ProductsSummary, error) {
-	var carry productCarry
-	if in.Cursor != "" {
-		if err := decodeCursor(in.Cursor, &carry); err != nil {
-			return ProductsSummary{}, fmt.Errorf("ProductSync: cursor %q is not a product cursor; start without one: %w", in.Cursor, err)
-		}
+	carry, _, err := resume(in.Products, in.Cursor, ProductSyncName)
+	if err != nil {
+		return ProductsSummary{}, err
 	}
 	sum := &carry.Summary
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (ProductsSummary, error) { return *sum, nil }); err != nil {
@@ -52,8 +50,7 @@ func ProductSync(ctx workflow.Context, in PickupInput) (ProductsSummary, error) 
 			return *sum, nil
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			cursor := encodeCursor(carry)
-			return *sum, workflow.NewContinueAsNewError(ctx, ProductSyncName, PickupInput{Settings: in.Settings, Cursor: cursor})
+			return *sum, workflow.NewContinueAsNewError(ctx, ProductSync, PickupInput{Settings: in.Settings, Products: &carry})
 		}
 	}
 }

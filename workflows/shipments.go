@@ -22,8 +22,8 @@ const shipmentChunk = 25
 // openListLimit is the CartRover list page size (its maximum).
 const openListLimit = 100
 
-// shipmentCarry is what a ShipmentPickup hands to its own continuation (in PickupInput.Cursor).
-type shipmentCarry struct {
+// ShipmentResume is what a ShipmentPickup hands to its own continuation (PickupInput.Shipments).
+type ShipmentResume struct {
 	// Since is the window start the first run chose (kept so the continuation sees the same feed).
 	Since time.Time `json:"since"`
 	// After is the last cust_ref handled: candidates are handled in cust_ref order.
@@ -62,17 +62,18 @@ func ShipmentPickup(ctx workflow.Context, in PickupInput) (ShipmentsSummary, err
 
 type shipmentPickup struct {
 	in    PickupInput
-	carry shipmentCarry
+	carry ShipmentResume
 	// handOff is true when the order workflows post (see shipmentsHandOffChange).
 	handOff bool
 }
 
 func (p *shipmentPickup) setup(ctx workflow.Context) error {
-	if p.in.Cursor != "" {
-		if err := decodeCursor(p.in.Cursor, &p.carry); err != nil {
-			return fmt.Errorf("ShipmentPickup: cursor %q is not a shipment pickup cursor; start without one: %w", p.in.Cursor, err)
-		}
-	} else {
+	carry, fresh, err := resume(p.in.Shipments, p.in.Cursor, ShipmentPickupName)
+	if err != nil {
+		return err
+	}
+	p.carry = carry
+	if fresh {
 		p.carry.Since = workflow.Now(ctx).Add(-p.in.Settings.Shipments.LookbackDuration()).UTC()
 	}
 	return workflow.SetQueryHandler(ctx, ProgressQuery, func() (ShipmentsSummary, error) {
@@ -151,7 +152,7 @@ func (p *shipmentPickup) run(ctx workflow.Context) (ShipmentsSummary, error) {
 		case isOpen:
 		case canceled[ref].CustRef != "":
 			sum.Canceled++
-			sum.Problems = appendProblem(sum.Problems, Problem{Key: ref, Type: activities.PickupErrOrderCanceled,
+			sum.Problems = appendProblem(sum.Problems, Problem{Key: ref, Type: activities.ErrTypeOrderCanceled,
 				Reason: fmt.Sprintf("CB shipped sales order %s but CartRover order %s is canceled: nothing posted; reconcile the order by hand", strings.Join(byRef[ref], ", "), ref)})
 		default:
 			// Not open for shipments in CartRover: its boxes were posted by an earlier run.
@@ -165,8 +166,7 @@ func (p *shipmentPickup) run(ctx workflow.Context) (ShipmentsSummary, error) {
 		p.handleChunk(ctx, candidates[start:end], byRef)
 		p.carry.After = candidates[end-1].CustRef
 		if end < len(candidates) && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			cursor := encodeCursor(p.carry)
-			return *sum, workflow.NewContinueAsNewError(ctx, ShipmentPickupName, PickupInput{Settings: p.in.Settings, Cursor: cursor})
+			return *sum, workflow.NewContinueAsNewError(ctx, ShipmentPickup, PickupInput{Settings: p.in.Settings, Shipments: &p.carry})
 		}
 	}
 	return *sum, nil
@@ -231,7 +231,7 @@ func (p *shipmentPickup) handleChunk(ctx workflow.Context, orders []activities.O
 			switch {
 			case ob.Voided:
 				sum.Voided++
-				sum.Problems = appendProblem(sum.Problems, Problem{Key: o.CustRef, Type: activities.PickupErrOrderVoided,
+				sum.Problems = appendProblem(sum.Problems, Problem{Key: o.CustRef, Type: activities.ErrTypeOrderVoided,
 					Reason: fmt.Sprintf("CB voided sales order %s of CartRover order %s: nothing posted; cancel the order in CartRover or re-create it in CB", so, o.CustRef)})
 				skip = true
 			case ob.Problem != nil:
@@ -263,7 +263,7 @@ func (p *shipmentPickup) handleChunk(ctx workflow.Context, orders []activities.O
 	for _, pf := range inFlight {
 		var res activities.PostShipmentsResult
 		if err := pf.future.Get(ctx, &res); err != nil {
-			if errorType(err) == activities.PickupErrOrderCanceled {
+			if errorType(err) == activities.ErrTypeOrderCanceled {
 				sum.Canceled++
 			} else {
 				sum.Failed++
@@ -389,7 +389,7 @@ func (p *shipmentPickup) handShipments(ctx workflow.Context, hand activities.Han
 			break
 		}
 		switch {
-		case r.Problem != nil && r.Problem.Type == activities.PickupErrOrderCanceled:
+		case r.Problem != nil && r.Problem.Type == activities.ErrTypeOrderCanceled:
 			sum.Canceled++
 			sum.Problems = appendProblem(sum.Problems, *r.Problem)
 		case r.Problem != nil:

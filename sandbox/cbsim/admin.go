@@ -45,6 +45,18 @@ func (s *Server) AddSyntheticItems(n, stockEach int) []string {
 	return codes
 }
 
+// RemoveItems removes items and their stock.
+func (s *Server) RemoveItems(codes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range codes {
+		delete(s.st.Items, c)
+		delete(s.st.Stock, c)
+	}
+	s.st.sorted = nil
+	s.dirty = true
+}
+
 // SetStock sets the on-hand quantity (base units) of an item in a warehouse.
 func (s *Server) SetStock(itemCode, warehouse string, onHand int) {
 	s.mu.Lock()
@@ -62,15 +74,57 @@ func (s *Server) FreeStockOf(itemCode, warehouse string) decimal.Decimal {
 
 // SetCreditHold puts a customer on (or off) credit hold.
 func (s *Server) SetCreditHold(customerCode string, hold bool) error {
+	return s.mutate(func(st *state) error {
+		c := st.Customers[customerCode]
+		if c == nil {
+			return fmt.Errorf("cbsim: customer %s does not exist", customerCode)
+		}
+		c.CreditHold = hold
+		return nil
+	})
+}
+
+// mutate changes the state with f under the lock; the state is saved later unless f failed.
+func (s *Server) mutate(f func(*state) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.st.Customers[customerCode]
-	if c == nil {
-		return fmt.Errorf("cbsim: customer %s does not exist", customerCode)
+	if err := f(s.st); err != nil {
+		return err
 	}
-	c.CreditHold = hold
 	s.dirty = true
 	return nil
+}
+
+// AddCustomer adds a customer as it is (its address as CB would have reformatted it, say) with
+// a default ship-to of the same address, and returns its code.
+func (s *Server) AddCustomer(c Customer, shipToClass string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.addCustomer(&c, shipToClass)
+	s.dirty = true
+	return c.Code
+}
+
+// AddClassTemplate lists one more customer (or, with shipTo, ship-to) class template for a country
+// ahead of the seeded ones, as CB may list a non-default template first.
+func (s *Server) AddClassTemplate(businessType, classCode, country string, shipTo, isDefault bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := classTemplate{BusinessType: businessType, ClassCode: classCode, Description: classCode, Country: country, ShipTo: shipTo, IsDefault: isDefault}
+	s.st.Templates = append([]classTemplate{t}, s.st.Templates...)
+	s.dirty = true
+}
+
+// VoidOrder voids a sales order, as a CB user would in the CB client.
+func (s *Server) VoidOrder(code string) error {
+	return s.mutate(func(st *state) error {
+		o := st.Orders[code]
+		if o == nil {
+			return fmt.Errorf("cbsim: sales order %s does not exist", code)
+		}
+		o.Voided = true
+		return nil
+	})
 }
 
 // Customers returns a copy of every customer, by code order.
@@ -122,7 +176,8 @@ func (s *Server) SalesOrdersByPOCode(po string) []SalesOrder {
 //	POST /_sim/orders/{code}/ship {"partial":bool,"boxes":n}
 //	GET  /_sim/orders[?po=…]    → sales orders
 //	PUT  /_sim/customers/{code}/credit-hold {"hold":bool}
-//	PUT  /_sim/faults           {"latency":"200ms","fail5xx":n,"drop":n,"saveThenTimeout":n,"route":"…"}
+//	PUT  /_sim/faults           {"latency":"200ms","fail5xx":n,"drop":n,"saveThenTimeout":n,"unauthorized":n,
+//	                             "reject":n,"rejectMessage":"…","route":"…"}
 //	GET  /_sim/stats, DELETE /_sim/stats
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/_sim/"), "/"), "/")
@@ -170,15 +225,16 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 	case r.Method == http.MethodPut && parts[0] == "faults":
 		var b struct {
-			Latency                        string
-			Fail5xx, Drop, SaveThenTimeout int
-			Route                          string
+			Latency                                              string
+			Fail5xx, Drop, SaveThenTimeout, Unauthorized, Reject int
+			RejectMessage, Route                                 string
 		}
 		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
 			bad(err)
 			return
 		}
-		f := Faults{Fail5xx: b.Fail5xx, Drop: b.Drop, SaveThenTimeout: b.SaveThenTimeout, Route: b.Route}
+		f := Faults{Fail5xx: b.Fail5xx, Drop: b.Drop, SaveThenTimeout: b.SaveThenTimeout, Unauthorized: b.Unauthorized,
+			Reject: b.Reject, RejectMessage: b.RejectMessage, Route: b.Route}
 		if b.Latency != "" {
 			d, err := parseDuration(b.Latency)
 			if err != nil {

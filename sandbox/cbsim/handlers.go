@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -416,7 +417,7 @@ func (s *Server) loadOrder(q *request) any {
 		customers = append(customers, map[string]any{"CustomerCode": c.Code, "CustomerName": c.Name, "Email": c.Email, "DefaultPrice": c.BusinessType})
 	}
 	return ok("SalesOrders", []map[string]any{{"SalesOrderCode": o.Code, "SalesOrderDate": dateJSON(o.Date), "Type": "Sales Order",
-		"OrderStatus": o.Status, "IsVoided": false, "IsOnHold": o.OnHold, "BillToCode": o.BillToCode, "BillToName": o.BillToName, "POCode": o.POCode,
+		"OrderStatus": o.Status, "IsVoided": o.Voided, "IsOnHold": o.OnHold, "BillToCode": o.BillToCode, "BillToName": o.BillToName, "POCode": o.POCode,
 		"SourceCode": o.SourceCode, "WebSiteCode": o.WebSiteCode, "WarehouseCode": o.WarehouseCode, "ShippingMethodCode": o.ShippingMethodCode,
 		"ShippingMethodGroup": o.ShippingMethodGroup, "PaymentTermCode": o.PaymentTermCode, "ShippingDate": dateJSON(o.Date),
 		"ShipToCode": o.ShipToCode, "ShipToName": o.ShipToName, "ShipToAddress": o.ShipToAddress, "ShipToCity": o.ShipToCity,
@@ -627,10 +628,15 @@ func (s *Server) classTemplates(q *request, shipTo bool) any {
 	var b stringValue
 	q.decode(&b)
 	var rows []map[string]any
+	seen := map[string]bool{}
 	for _, t := range s.st.Templates {
-		if t.ShipTo != shipTo || !strings.EqualFold(t.Country, b.StringValue) {
+		// Assumption (the spec is silent): an empty country lists the templates of every country,
+		// once per code; `starter settings check --against-cb` relies on it.
+		all := b.StringValue == "" && !seen[t.ClassCode]
+		if t.ShipTo != shipTo || !(all || strings.EqualFold(t.Country, b.StringValue)) {
 			continue
 		}
+		seen[t.ClassCode] = true
 		rows = append(rows, map[string]any{"BusinessType": t.BusinessType, "ClassCode": t.ClassCode, "ClassDescription": t.Description,
 			"PaymentTermGroup": "DEFAULT", "PaymentTermCode": "Credit Card", "TaxCode": "NO TAX", "IsDefault": t.IsDefault})
 	}
@@ -843,8 +849,9 @@ func (s *Server) stockRows(it *Item, onlyUoM string) []map[string]any {
 			if onlyUoM != "" && !strings.EqualFold(onlyUoM, u.code) {
 				continue
 			}
+			// Free stock in the row's unit: whole cases of a CASE row.
 			rows = append(rows, map[string]any{"ItemCode": it.Code, "WarehouseCode": wh, "UnitMeasureCode": u.code, "UnitMeasureQty": u.qty,
-				"FreeStock": n(free), "IsActive": true})
+				"FreeStock": n(free.Div(decimal.NewFromInt(u.qty)).Floor()), "IsActive": true})
 		}
 	}
 	return rows
@@ -871,7 +878,12 @@ func (s *Server) groupStock(q *request) any {
 		if it == nil {
 			continue
 		}
-		for _, row := range s.stockRows(it, r.UnitMeasureCode) {
+		found := s.stockRows(it, r.UnitMeasureCode)
+		if s.opts.StockEveryUnit {
+			found = s.stockRows(it, "")
+			slices.Reverse(found) // larger units first: the connector must not rely on the order
+		}
+		for _, row := range found {
 			if r.WarehouseCode == "" || strings.EqualFold(row["WarehouseCode"].(string), r.WarehouseCode) {
 				rows = append(rows, row)
 			}

@@ -36,12 +36,22 @@ type Options struct {
 	PartialEvery int
 	// NoCustomers leaves out the seeded customers.
 	NoCustomers bool
+	// NoItems leaves out the seeded catalogue items (tests seed their own with SeedItems).
+	NoItems bool
 	// StateFile, when set, is loaded at start (if it exists) and saved on changes and Close.
 	StateFile string
 	// Logger receives one line per request at debug level (default: discard).
 	Logger *slog.Logger
 	// Now replaces the clock (tests).
 	Now func() time.Time
+	// StockEveryUnit makes loadgrouplocationstock answer every unit of measure of an item, larger
+	// units first, not only the one asked for (the route's exact output is not confirmed; the
+	// connector must cope).
+	StockEveryUnit bool
+	// BeforeCall, when set, is called with the route ("products/getitemdetails") before each
+	// webservice call is answered, outside the simulator's lock: a test changes CB's data there,
+	// as a CB user would between two calls of the connector.
+	BeforeCall func(route string)
 }
 
 // Faults are switched on with SetFaults; counts are consumed by the matching requests.
@@ -55,7 +65,15 @@ type Faults struct {
 	// SaveThenTimeout makes the next n createsalesorder calls save the order and then never
 	// answer (the connection is closed when the client gives up, or after 30 s).
 	SaveThenTimeout int
-	// Route restricts Fail5xx and Drop to one route, e.g. "transactions/createsalesorder" (empty = all).
+	// Unauthorized answers the next n matching requests with HTTP 401, as CB does for a wrong
+	// user code or password.
+	Unauthorized int
+	// Reject answers the next n matching requests with HTTP 200 and RejectMessage as CB's
+	// ErrorMessage (a business rejection), without doing anything.
+	Reject        int
+	RejectMessage string
+	// Route restricts Fail5xx, Drop, Unauthorized and Reject to one route, e.g.
+	// "transactions/createsalesorder" (empty = all).
 	Route string
 }
 
@@ -64,17 +82,20 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	st      *state
-	signed  map[string]bool
-	faults  Faults
-	stats   map[string]int64
-	dirty   bool
-	autoN   int
-	closed  chan struct{}
-	closeMu sync.Once
-	saveMu  sync.Mutex
-	wg      sync.WaitGroup
+	mu     sync.Mutex
+	st     *state
+	signed map[string]bool
+	faults Faults
+	stats  map[string]int64
+	dirty  bool
+	autoN  int
+	closed chan struct{}
+	// closeOnce makes Close stop and save once; a second caller waits for that save, so nothing
+	// writes the state file after any Close returns.
+	closeOnce sync.Once
+	closeErr  error
+	saveMu    sync.Mutex
+	wg        sync.WaitGroup
 }
 
 // New returns a seeded simulator. Call Close to stop its warehouse and save its state.
@@ -93,7 +114,7 @@ func New(opts Options) *Server {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opts: opts, log: lg, signed: map[string]bool{}, stats: map[string]int64{}, closed: make(chan struct{})}
-	s.st = newState(!opts.NoCustomers)
+	s.st = newState(!opts.NoCustomers, !opts.NoItems)
 	if opts.StateFile != "" {
 		if b, err := os.ReadFile(opts.StateFile); err == nil {
 			st := &state{}
@@ -113,9 +134,12 @@ func New(opts Options) *Server {
 
 // Close stops the warehouse and saves the state file (when configured).
 func (s *Server) Close() error {
-	s.closeMu.Do(func() { close(s.closed) })
-	s.wg.Wait()
-	return s.save()
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.wg.Wait()
+		s.closeErr = s.save()
+	})
+	return s.closeErr
 }
 
 func (s *Server) save() error {
@@ -263,17 +287,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	routeMatch := f.Route == "" || f.Route == key
 	drop := ok && routeMatch && f.Drop > 0
 	fail := ok && !drop && routeMatch && f.Fail5xx > 0
-	saveHang := ok && key == "transactions/createsalesorder" && f.SaveThenTimeout > 0 && !drop && !fail
+	unauthorized := ok && !drop && !fail && routeMatch && f.Unauthorized > 0
+	reject := ok && !drop && !fail && !unauthorized && routeMatch && f.Reject > 0
+	saveHang := ok && key == "transactions/createsalesorder" && f.SaveThenTimeout > 0 && !drop && !fail && !unauthorized && !reject
 	switch {
 	case drop:
 		s.faults.Drop--
 	case fail:
 		s.faults.Fail5xx--
+	case unauthorized:
+		s.faults.Unauthorized--
+	case reject:
+		s.faults.Reject--
 	case saveHang:
 		s.faults.SaveThenTimeout--
 	}
 	s.mu.Unlock()
 	s.log.Debug("cb simulator request", "method", r.Method, "route", key)
+	if s.opts.BeforeCall != nil && ok {
+		s.opts.BeforeCall(key)
+	}
 
 	if f.Latency > 0 {
 		select {
@@ -287,7 +320,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, pass, hasAuth := r.BasicAuth()
-	if !hasAuth || user != s.opts.UserCode || pass != s.opts.Password {
+	if unauthorized || !hasAuth || user != s.opts.UserCode || pass != s.opts.Password {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Connected Business"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"ErrorMessage": "Invalid user code or password."})
 		return
@@ -302,6 +335,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if fail {
 		http.Error(w, "The server encountered an error processing the request.", http.StatusServiceUnavailable)
+		return
+	}
+	if reject {
+		writeJSON(w, http.StatusOK, map[string]any{"ErrorMessage": f.RejectMessage})
 		return
 	}
 	var body json.RawMessage

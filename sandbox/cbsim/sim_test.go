@@ -207,3 +207,60 @@ func TestWarehouseRestocksBackOrdersAndShips(t *testing.T) {
 		t.Fatalf("boxes = %+v; want a partial shipment first", o.Boxes)
 	}
 }
+
+func TestUnauthorizedAndRejectFaultsHitOnlyTheirRoute(t *testing.T) {
+	sim := cbsim.New(cbsim.Options{})
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	defer sim.Close()
+	terms := ts.URL + "/webservice/System/loadsystempaymentterm/100"
+	methods := ts.URL + "/webservice/System/loadsystemshippingmethod/100"
+	code, _, _ := call(t, http.MethodPut, ts.URL+"/_sim/faults", `{"unauthorized":1,"route":"system/loadsystempaymentterm"}`, false)
+	require.Equal(t, 200, code)
+	code, _, _ = call(t, http.MethodPut, methods, `{}`, true)
+	require.Equal(t, 200, code, "another route is not affected")
+	code, _, _ = call(t, http.MethodPut, terms, `{}`, true)
+	require.Equal(t, 401, code, "good credentials refused once")
+	code, _, _ = call(t, http.MethodPut, terms, `{}`, true)
+	require.Equal(t, 200, code, "the fault is consumed")
+
+	sim.SetFaults(cbsim.Faults{Reject: 1, RejectMessage: "Locked by another user.", Route: "System/loadsystempaymentterm"})
+	code, m, _ := call(t, http.MethodPut, terms, `{}`, true)
+	require.Equal(t, 200, code)
+	require.Equal(t, "Locked by another user.", m["ErrorMessage"])
+	_, m, _ = call(t, http.MethodPut, terms, `{}`, true)
+	require.Nil(t, m["ErrorMessage"])
+}
+
+func TestVoidOrderAndAddedTemplatesShowInAnswers(t *testing.T) {
+	sim := cbsim.New(cbsim.Options{NoItems: true})
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	defer sim.Close()
+	_, m, _ := call(t, http.MethodPut, ts.URL+"/webservice/Products/ItemLookup/100", `{"ShowPhasedOutItems":true}`, true)
+	require.Nil(t, m["Items"], "NoItems starts without the catalogue")
+
+	it := catalog.Items[4] // the item createOrder orders
+	sim.SeedItems(cbsim.Item{Code: it.Code, Name: it.SKU, Active: true})
+	sim.SetStock(it.Code, "MAIN", 5)
+	code, raw := createOrder(t, ts.URL+"/webservice", "PO-VOID", 1)
+	require.Equal(t, 200, code, raw)
+	require.Len(t, sim.SalesOrdersByPOCode("PO-VOID"), 1, raw)
+	so := sim.SalesOrdersByPOCode("PO-VOID")[0].Code
+	require.NoError(t, sim.VoidOrder(so))
+	_, m, _ = call(t, http.MethodPut, ts.URL+"/webservice/Transactions/loadorder", fmt.Sprintf(`{"TransactionCode":%q}`, so), true)
+	require.Equal(t, true, m["SalesOrders"].([]any)[0].(map[string]any)["IsVoided"])
+	require.Error(t, sim.VoidOrder("SO-NONE"))
+
+	sim.AddClassTemplate("Retail", "RETAIL-FIRST", "Canada", false, false)
+	_, m, _ = call(t, http.MethodPut, ts.URL+"/webservice/Contacts/getcustomerclasstemplatebycountry/", `{"StringValue":"Canada"}`, true)
+	rows := m["ClassTemplates"].([]any)
+	require.Equal(t, "RETAIL-FIRST", rows[0].(map[string]any)["ClassCode"], "listed first")
+	_, m, _ = call(t, http.MethodPut, ts.URL+"/webservice/Contacts/getcustomerclasstemplatebycountry/", `{"StringValue":""}`, true)
+	codes := map[string]int{}
+	for _, r := range m["ClassTemplates"].([]any) {
+		codes[r.(map[string]any)["ClassCode"].(string)]++
+	}
+	require.Equal(t, map[string]int{"RETAIL-FIRST": 1, "CCLS-000001": 1, "CCLS-000002": 1, "CCLS-000003": 1, "CCLS-000004": 1}, codes,
+		"no country: every template once")
+}

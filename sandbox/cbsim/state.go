@@ -58,6 +58,7 @@ type SalesOrder struct {
 	PublicNotes                             string
 	Freight                                 decimal.Decimal
 	Status                                  string // Open, Partial, Completed
+	Voided                                  bool   `json:",omitempty"`
 	// OnHold is set by the (assumed) holdsalesorder call: the warehouse does not ship the order.
 	OnHold     bool   `json:",omitempty"`
 	HoldReason string `json:",omitempty"`
@@ -129,13 +130,16 @@ var sources = [][2]string{{"CartRover", "CartRover (Extensiv Integration Manager
 
 var webSites = [][3]string{{"WEB-000001", "Sandbox web store", "https://shop.example.com"}}
 
-func newState(seedCustomers bool) *state {
+func newState(seedCustomers, seedItems bool) *state {
 	st := &state{
 		Items: map[string]*Item{}, Stock: map[string]map[string]*StockLevel{}, Customers: map[string]*Customer{},
 		ShipTos: map[string]*ShipTo{}, Orders: map[string]*SalesOrder{}, Counters: map[string]int{},
 		Warehouses: append([]string(nil), catalog.Warehouses...),
 	}
 	for n, it := range catalog.Items {
+		if !seedItems {
+			break
+		}
 		st.Items[it.Code] = &Item{Code: it.Code, Name: it.SKU, Description: it.Description, UPC: it.UPC, CaseUPC: it.CaseUPC,
 			Retail: decimal.RequireFromString(it.Retail), Wholesale: decimal.RequireFromString(it.Wholesale),
 			WeightLbs: decimal.RequireFromString(it.WeightLbs), Active: it.Active}

@@ -9,55 +9,24 @@ import (
 
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/connectedbusiness"
+	"github.com/cartrover-cb/ordermanager/internal/cbsimtest"
+	"github.com/cartrover-cb/ordermanager/sandbox/cbsim"
 	"github.com/cartrover-cb/ordermanager/settings"
 	"github.com/cartrover-cb/ordermanager/starter/command"
 )
 
-// fakeCB answers the list calls CheckAgainstCB makes; any other call panics (nil embedded interface).
-type fakeCB struct {
-	connectedbusiness.Service
-	templateCalls int
-	signOuts      int
-}
-
-func (fakeCB) ShippingMethods(context.Context) ([]connectedbusiness.ShippingMethod, error) {
-	return []connectedbusiness.ShippingMethod{{Group: "DEFAULT", Code: "UPS Ground"}}, nil
-}
-func (fakeCB) Warehouses(context.Context) ([]connectedbusiness.Warehouse, error) {
-	return []connectedbusiness.Warehouse{{Code: "MAIN"}}, nil
-}
-func (fakeCB) PaymentTerms(context.Context) ([]connectedbusiness.PaymentTerm, error) {
-	return []connectedbusiness.PaymentTerm{{Group: "NET", Code: "NET30"}}, nil
-}
-func (fakeCB) Sources(context.Context) ([]connectedbusiness.Source, error) {
-	return []connectedbusiness.Source{{Code: "CartRover"}}, nil
-}
-func (fakeCB) WebSites(context.Context) ([]connectedbusiness.WebSite, error) {
-	return []connectedbusiness.WebSite{{Code: "SHOP"}}, nil
-}
-func (f *fakeCB) SignOut(context.Context) error { f.signOuts++; return nil }
-
-func (f *fakeCB) CustomerClassTemplates(_ context.Context, bt connectedbusiness.BusinessType, _ string) ([]connectedbusiness.ClassTemplate, error) {
-	f.templateCalls++
-	return []connectedbusiness.ClassTemplate{{BusinessType: bt, ClassCode: "RETAIL-US"}}, nil
-}
-func (f *fakeCB) ShipToClassTemplates(_ context.Context, bt connectedbusiness.BusinessType, _ string) ([]connectedbusiness.ClassTemplate, error) {
-	f.templateCalls++
-	return []connectedbusiness.ClassTemplate{{BusinessType: bt, ClassCode: "SHIPTO-US"}}, nil
-}
-
 func TestCheckAgainstCBListsEveryMissingCode(t *testing.T) {
 	s := settings.Settings{
-		SourceCode: "Web", Warehouse: "MAIN", PaymentTerm: "NET60", WebSiteCode: "SHOP",
-		Customers: settings.Customers{BusinessType: "Retail", CustomerClassTemplate: "RETAIL-US", ShipToClassTemplate: "SHIPTO-XX"},
+		SourceCode: "Fax", Warehouse: "MAIN", PaymentTerm: "NET60", WebSiteCode: "WEB-000001",
+		Customers: settings.Customers{BusinessType: "Retail", CustomerClassTemplate: "CCLS-000001", ShipToClassTemplate: "SHIPTO-XX"},
 		Shipping: settings.Shipping{
 			Rules:   []settings.ShipRule{{ShipCode: "std", To: settings.ShippingMethod{Group: "DEFAULT", Code: "UPS Ground"}}, {ShipCode: "air", To: settings.ShippingMethod{Group: "DEFAULT", Code: "Air"}}},
 			Default: &settings.ShippingMethod{Group: "X", Code: "Y"},
 		},
-		Inventory: settings.Inventory{Warehouses: []string{"MAIN", "WEST"}},
+		Inventory: settings.Inventory{Warehouses: []string{"MAIN", "NORTH"}},
 		Carts:     map[string]settings.Cart{"Amazon": {Warehouse: "EAST", WebSiteCode: "AMZ"}},
 	}
-	cb := &fakeCB{}
+	sim, cb := cbsimtest.Start(t, cbsim.Options{})
 	probs, err := command.CheckAgainstCB(context.Background(), cb, s)
 	if err != nil {
 		t.Fatal(err)
@@ -79,8 +48,8 @@ func TestCheckAgainstCBListsEveryMissingCode(t *testing.T) {
 	if len(probs) != len(want) {
 		t.Errorf("got %d problems, want %d: %v", len(probs), len(want), probs)
 	}
-	if cb.templateCalls != 2 {
-		t.Errorf("class templates listed %d times, want once per kind and business type", cb.templateCalls)
+	if n := sim.Calls("contacts/getcustomerclasstemplatebycountry") + sim.Calls("contacts/getshiptoclasstemplatebycountry"); n != 2 {
+		t.Errorf("class templates listed %d times, want once per kind and business type", n)
 	}
 }
 
@@ -121,7 +90,7 @@ func TestSettingsCheckAgainstCB(t *testing.T) {
 	t.Setenv("CB_USER_CODE", "sandbox")
 	t.Setenv("CB_PASSWORD", "do-not-print-me")
 	var gotCfg config.CB
-	cb := &fakeCB{}
+	sim, cb := cbsimtest.Start(t, cbsim.Options{})
 	env := command.Env{NewCB: func(_ context.Context, cfg config.CB) (connectedbusiness.Service, error) {
 		gotCfg = cfg
 		return cb, nil
@@ -133,8 +102,8 @@ func TestSettingsCheckAgainstCB(t *testing.T) {
 		t.Errorf("without --yes: exit %d, signed in as %q: %s", code, gotCfg.UserCode, msg)
 	}
 	out, code, msg := runSettingsCheck(t, env, "--against-cb", "testdata/settings.yaml", "--yes")
-	if cb.signOuts != 1 {
-		t.Errorf("the check did not sign out of CB (%d sign-outs)", cb.signOuts)
+	if n := sim.Calls("system/signout"); n != 1 || sim.SignedIn(cbsim.DefaultUserCode) {
+		t.Errorf("the check did not sign out of CB (%d sign-outs)", n)
 	}
 	if gotCfg.UserCode != "sandbox" || gotCfg.Password.Reveal() != "do-not-print-me" {
 		t.Errorf("CB config not passed: %+v", gotCfg)
@@ -142,7 +111,7 @@ func TestSettingsCheckAgainstCB(t *testing.T) {
 	if strings.Contains(out+msg, "do-not-print-me") {
 		t.Errorf("the CB password was printed")
 	}
-	// testdata/settings.yaml names only codes fakeCB has.
+	// testdata/settings.yaml names only codes the CB simulator has.
 	if code != 0 || !strings.Contains(out, "every CB code it names exists") {
 		t.Errorf("exit %d: %s %s", code, out, msg)
 	}
