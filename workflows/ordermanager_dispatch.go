@@ -82,17 +82,19 @@ func (m *orderManager) dispatchOrders(ctx workflow.Context) error {
 		// (held ones before their dispatch answers, imported ones soon after), which shifts page
 		// numbers but not a watermark. Orders created in the watermark's second are listed again
 		// and skipped by key; only a page made entirely of them moves on to the next page.
+		// The keys to skip are this page's: at the watermark's second the next call can list
+		// again only what this page listed (orders leave the list or keep their order; newer ones
+		// come after them). Carrying every key seen since the run began grew without bound when
+		// thousands of orders shared one second, and past a cap the run skipped pages of orders.
 		if page.LastCreated.After(m.carry.From) {
-			m.carry.From, m.carry.NextPage, m.carry.Boundary = page.LastCreated, 1, page.BoundaryKeys
-		} else {
-			m.carry.Boundary = union(m.carry.Boundary, page.BoundaryKeys)
-			if page.Counts.Listed == 0 || len(m.carry.Boundary) > maxBoundary {
-				m.carry.NextPage++
-			} else if page.Relisted > page.Counts.Listed {
-				// Mostly orders still importing: give them a moment to leave the list.
-				_ = workflow.Sleep(ctx, 2*time.Second)
-			}
+			m.carry.From, m.carry.NextPage = page.LastCreated, 1
+		} else if page.Counts.Listed == 0 {
+			m.carry.NextPage++
+		} else if page.Relisted > page.Counts.Listed {
+			// Mostly orders still importing: give them a moment to leave the list.
+			_ = workflow.Sleep(ctx, 2*time.Second)
 		}
+		m.carry.Boundary = page.BoundaryKeys
 		if workflow.Now(ctx).Sub(started) > MaxDispatchTime {
 			s.StoppedEarly = "dispatching took longer than " + MaxDispatchTime.String() + "; the next run goes on"
 			return nil
@@ -152,23 +154,6 @@ func (m *orderManager) refreshDependencies(ctx workflow.Context) {
 // workerDependencies is the local activity behind refreshDependencies: the worker's own view.
 func workerDependencies(context.Context) ([]telemetry.DependencyState, error) {
 	return telemetry.Unreachable(), nil
-}
-
-// maxBoundary bounds the keys a run carries for the orders created in its watermark's second.
-const maxBoundary = 2000
-
-func union(a, b []string) []string {
-	seen := make(map[string]bool, len(a))
-	for _, k := range a {
-		seen[k] = true
-	}
-	for _, k := range b {
-		if !seen[k] {
-			seen[k] = true
-			a = append(a, k)
-		}
-	}
-	return a
 }
 
 // dispatchOptions: one CartRover list call per attempt (paced by the CartRover client), then one

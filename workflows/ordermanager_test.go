@@ -24,6 +24,16 @@ type fakeDispatch struct {
 	base  time.Time
 	calls []activities.DispatchPageInput
 	seen  map[int]bool
+	// oneSecond creates every order in the same second; leave takes a dispatched order off the
+	// list at once (as CartRover does once it is at_wms or on error).
+	oneSecond, leave bool
+}
+
+func (f *fakeDispatch) created(i int) time.Time {
+	if f.oneSecond {
+		return f.base
+	}
+	return f.base.Add(time.Duration(i) * time.Second)
 }
 
 func (f *fakeDispatch) page(_ context.Context, in activities.DispatchPageInput) (activities.DispatchPageResult, error) {
@@ -32,7 +42,7 @@ func (f *fakeDispatch) page(_ context.Context, in activities.DispatchPageInput) 
 	f.calls = append(f.calls, in)
 	var list []int // orders created at or after the watermark, not yet seen
 	for i := 0; i < f.n; i++ {
-		if !in.From.IsZero() && f.base.Add(time.Duration(i)*time.Second).Before(in.From) {
+		if !in.From.IsZero() && f.created(i).Before(in.From) || f.leave && f.seen[i] {
 			continue
 		}
 		list = append(list, i)
@@ -46,9 +56,12 @@ func (f *fakeDispatch) page(_ context.Context, in activities.DispatchPageInput) 
 	for j := from; j < len(list) && j < from+in.Limit; j++ {
 		i := list[j]
 		key := fmt.Sprintf("R%04d", i)
-		created := f.base.Add(time.Duration(i) * time.Second)
-		if created.After(res.LastCreated) {
+		created := f.created(i)
+		switch {
+		case created.After(res.LastCreated):
 			res.LastCreated, res.BoundaryKeys = created, []string{key}
+		case created.Equal(res.LastCreated):
+			res.BoundaryKeys = append(res.BoundaryKeys, key)
 		}
 		if skip[key] || res.LimitReached {
 			continue
@@ -127,6 +140,27 @@ func TestOrderManagerStopsAtTheDownloadLimit(t *testing.T) {
 	}
 	if sum.Orders.Dispatch.New != 150 || len(f.calls) != 2 || f.calls[1].Remaining != 50 {
 		t.Fatalf("summary %+v, %d calls", sum.Orders.Dispatch, len(f.calls))
+	}
+}
+
+// Thousands of orders created in one second (a bulk import) all go out in one run: the keys it
+// skips at the watermark are the last page's, not every key seen (which once grew past a cap and
+// made the run skip pages).
+func TestOrderManagerDispatchesABulkCreatedInOneSecondInOneRun(t *testing.T) {
+	f := &fakeDispatch{n: 3000, held: func(i int) bool { return i%10 == 0 }, oneSecond: true, leave: true}
+	env := dispatchEnv(t, f)
+	env.ExecuteWorkflow(workflows.OrderManager, managerInput(t, 5000))
+	var sum workflows.RunSummary
+	if err := env.GetWorkflowResult(&sum); err != nil {
+		t.Fatal(err)
+	}
+	if d := sum.Orders.Dispatch; d.New != 2700 || d.NewHeld != 300 || d.Importing != 0 {
+		t.Fatalf("one run dispatched %+v, want 2700 new and 300 held", d)
+	}
+	for _, c := range f.calls {
+		if len(c.SkipKeys) > workflows.OrderPageSize {
+			t.Fatalf("a page was asked to skip %d keys; at most one page's worth is needed", len(c.SkipKeys))
+		}
 	}
 }
 
