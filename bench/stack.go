@@ -266,7 +266,17 @@ func historyEvents(ctx context.Context, c client.Client, taskQueue string) (even
 			return 0, 0, err
 		}
 		for _, e := range resp.GetExecutions() {
-			events += e.GetHistoryLength()
+			n := e.GetHistoryLength()
+			if e.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+				// Visibility records a history length only when an execution closes; Order
+				// workflows stay open at at_wms until their order ships.
+				d, err := c.DescribeWorkflowExecution(ctx, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId())
+				if err != nil {
+					return 0, 0, err
+				}
+				n = d.GetWorkflowExecutionInfo().GetHistoryLength()
+			}
+			events += n
 			executions++
 		}
 		token = resp.GetNextPageToken()

@@ -101,6 +101,10 @@ type Tuning struct {
 	MaxConcurrentActivities int `env:"WORKER_MAX_CONCURRENT_ACTIVITIES, default=200" doc:"a positive number of activity slots"`
 	// StopTimeout is how long a stopping worker lets running activities finish.
 	StopTimeout time.Duration `env:"WORKER_STOP_TIMEOUT, default=30s" doc:"a duration such as 30s"`
+	// WorkflowCacheSize is how many workflow executions the worker keeps in memory between their
+	// tasks (the SDK's sticky cache). Order workflows park for days waiting for their shipments;
+	// one evicted from the cache replays its short history when its next task comes.
+	WorkflowCacheSize int `env:"WORKER_WORKFLOW_CACHE_SIZE, default=1000" doc:"a positive number of cached workflow executions"`
 }
 
 // Worker is everything the worker process needs.

@@ -33,5 +33,8 @@ func (t Tuning) WithDefaults() Tuning {
 	if t.StopTimeout <= 0 {
 		t.StopTimeout = d.StopTimeout
 	}
+	if t.WorkflowCacheSize <= 0 {
+		t.WorkflowCacheSize = d.WorkflowCacheSize
+	}
 	return t
 }

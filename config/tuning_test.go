@@ -16,13 +16,13 @@ func TestTuningDefaultsHaveOneSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := config.DefaultTuning()
-	want := config.Tuning{WorkflowPollers: 4, ActivityPollers: 8, MaxConcurrentActivities: 200, StopTimeout: 30 * time.Second}
+	want := config.Tuning{WorkflowPollers: 4, ActivityPollers: 8, MaxConcurrentActivities: 200, StopTimeout: 30 * time.Second, WorkflowCacheSize: 1000}
 	if d != want || cfg.Tuning != d {
 		t.Errorf("defaults %+v, loaded %+v; want %+v", d, cfg.Tuning, want)
 	}
 	// A caller that sets some fields (a test, a benchmark) keeps them; the rest take the defaults.
 	got := config.Tuning{ActivityPollers: 2, StopTimeout: -1}.WithDefaults()
-	if got != (config.Tuning{WorkflowPollers: 4, ActivityPollers: 2, MaxConcurrentActivities: 200, StopTimeout: 30 * time.Second}) {
+	if got != (config.Tuning{WorkflowPollers: 4, ActivityPollers: 2, MaxConcurrentActivities: 200, StopTimeout: 30 * time.Second, WorkflowCacheSize: 1000}) {
 		t.Errorf("WithDefaults = %+v", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/cartrover-cb/ordermanager/config"
 	"github.com/cartrover-cb/ordermanager/notify"
@@ -75,6 +76,8 @@ func Run(ctx context.Context, cfg config.Worker, opts RunOptions) (err error) {
 	stopWatching := notifier.WatchDependencies()
 	defer func() { stopWatching(); notifier.Wait() }()
 
+	// The cache is the process's, set once before its worker exists.
+	worker.SetStickyWorkflowCacheSize(cfg.Tuning.WithDefaults().WorkflowCacheSize)
 	fatal := make(chan error, 2)
 	ws, err := NewWorkers(c, acts, Options{
 		OnRunEnd:  notifier.RunEnded,
