@@ -60,7 +60,7 @@ func InventorySync(ctx workflow.Context, in PickupInput) (InventorySummary, erro
 		}).Get(ctx, &res)
 		if err != nil {
 			// The walk cannot move past a batch it could not read or post: stop, say where.
-			sum.Problems = appendProblem(sum.Problems, errorProblem(batchKey(carry.Cursor), err))
+			sum.Problems = appendProblem(sum.Problems, problemOf(batchKey(carry.Cursor), err))
 			sum.Failed++
 			break
 		}

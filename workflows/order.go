@@ -353,7 +353,8 @@ func (w *orderWF) retry(ctx workflow.Context, d activities.DispatchInput) (activ
 	return out, nil
 }
 
-// problemOf turns a held or failed error into the order's reason.
+// problemOf describes a failed activity or import as a Problem: its application error type and
+// message when it has one (typed by the activity), otherwise RetriesExhausted with the root cause.
 func problemOf(key string, err error) Problem {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {

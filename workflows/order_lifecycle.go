@@ -76,7 +76,7 @@ func (w *orderWF) shipments(ctx workflow.Context, in activities.ShipmentsInput) 
 		err := workflow.ExecuteActivity(cartRoverOptions(ctx, time.Minute), pickupActs.CartRoverPostShipments,
 			activities.PostShipmentsInput{CustRef: w.st.Key, Shipments: posts, Complete: in.Complete}).Get(ctx, &res)
 		if err != nil {
-			p := errorProblem(w.st.Key, err)
+			p := problemOf(w.st.Key, err)
 			out.Problem = &p
 			if p.Type == activities.ErrTypeOrderCanceled {
 				w.cancelAsked, w.wake = true, true // CartRover canceled it: put the CB order on hold

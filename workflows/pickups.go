@@ -100,16 +100,6 @@ func appendActivityProblems(list []Problem, ps []Problem) []Problem {
 	return list
 }
 
-// errorProblem describes a failed activity as a Problem: its application error type and message
-// when it has one (non-retryable, typed by the activity), otherwise RetriesExhausted.
-func errorProblem(key string, err error) Problem {
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
-		return Problem{Key: key, Reason: app.Message(), Type: app.Type()}
-	}
-	return Problem{Key: key, Reason: err.Error(), Type: activities.ErrTypeRetriesExhausted}
-}
-
 // errorType returns the application error type of err ("" when it has none).
 func errorType(err error) string {
 	var app *temporal.ApplicationError

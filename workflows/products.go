@@ -36,7 +36,7 @@ func ProductSync(ctx workflow.Context, in PickupInput) (ProductsSummary, error) 
 			Cursor: carry.Cursor, BatchSize: in.Settings.Products.Batch(), SKUs: pairs,
 		}).Get(ctx, &res)
 		if err != nil {
-			sum.Problems = appendProblem(sum.Problems, errorProblem(batchKey(carry.Cursor), err))
+			sum.Problems = appendProblem(sum.Problems, problemOf(batchKey(carry.Cursor), err))
 			sum.Failed++
 			return *sum, nil
 		}

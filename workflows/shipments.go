@@ -93,7 +93,7 @@ func (p *shipmentPickup) run(ctx workflow.Context) (ShipmentsSummary, error) {
 	err := workflow.ExecuteActivity(cbOptions(ctx), pickupActs.CBShippedOrders,
 		activities.ShippedOrdersInput{Since: p.carry.Since}).Get(ctx, &feed)
 	if err != nil {
-		sum.Problems = appendProblem(sum.Problems, errorProblem("CB shipped feed since "+p.carry.Since.Format(time.RFC3339), err))
+		sum.Problems = appendProblem(sum.Problems, problemOf("CB shipped feed since "+p.carry.Since.Format(time.RFC3339), err))
 		sum.Failed++
 		return *sum, nil
 	}
@@ -111,7 +111,7 @@ func (p *shipmentPickup) run(ctx workflow.Context) (ShipmentsSummary, error) {
 		// canceled (an imported order's CB sales order is put on hold). A continuation only posts.
 		var err error
 		if canceled, err = p.listOrders(ctx, "canceled", p.carry.Since); err != nil {
-			sum.Problems = appendProblem(sum.Problems, errorProblem("CartRover canceled orders", err))
+			sum.Problems = appendProblem(sum.Problems, problemOf("CartRover canceled orders", err))
 			sum.Failed++
 			return *sum, nil
 		}
@@ -133,7 +133,7 @@ func (p *shipmentPickup) run(ctx workflow.Context) (ShipmentsSummary, error) {
 		canceled, err = p.listOrders(ctx, "canceled", p.carry.Since)
 	}
 	if err != nil {
-		sum.Problems = appendProblem(sum.Problems, errorProblem("CartRover open orders", err))
+		sum.Problems = appendProblem(sum.Problems, problemOf("CartRover open orders", err))
 		sum.Failed++
 		return *sum, nil
 	}
@@ -206,7 +206,7 @@ func (p *shipmentPickup) handleChunk(ctx workflow.Context, orders []activities.O
 		activities.ShipmentBoxesInput{SalesOrderCodes: codes}).Get(ctx, &boxes); err != nil {
 		for _, o := range orders {
 			sum.Failed++
-			sum.Problems = appendProblem(sum.Problems, errorProblem(o.CustRef, err))
+			sum.Problems = appendProblem(sum.Problems, problemOf(o.CustRef, err))
 		}
 		return
 	}
@@ -268,7 +268,7 @@ func (p *shipmentPickup) handleChunk(ctx workflow.Context, orders []activities.O
 			} else {
 				sum.Failed++
 			}
-			sum.Problems = appendProblem(sum.Problems, errorProblem(pf.ref, err))
+			sum.Problems = appendProblem(sum.Problems, problemOf(pf.ref, err))
 			continue
 		}
 		sum.BoxesPosted += res.Posted
@@ -380,7 +380,7 @@ func (p *shipmentPickup) handShipments(ctx workflow.Context, hand activities.Han
 	if err := workflow.ExecuteActivity(handOptions(ctx), pickupActs.HandShipments, hand).Get(ctx, &res); err != nil {
 		for _, o := range hand.Orders {
 			sum.Failed++
-			sum.Problems = appendProblem(sum.Problems, errorProblem(o.CustRef, err))
+			sum.Problems = appendProblem(sum.Problems, problemOf(o.CustRef, err))
 		}
 		return
 	}
@@ -416,7 +416,7 @@ func (p *shipmentPickup) handCancels(ctx workflow.Context, canceled map[string]a
 		var res activities.HandCancelsResult
 		if err := workflow.ExecuteActivity(handOptions(ctx), pickupActs.HandCancels, activities.HandCancelsInput{CustRefs: batch}).Get(ctx, &res); err != nil {
 			sum.Failed++
-			sum.Problems = appendProblem(sum.Problems, errorProblem("CartRover canceled orders", err))
+			sum.Problems = appendProblem(sum.Problems, problemOf("CartRover canceled orders", err))
 			return
 		}
 		sum.OrdersCanceled += res.Canceled
