@@ -55,16 +55,17 @@ func cbOptions(ctx workflow.Context) workflow.Context {
 
 // cartRoverOptions are the options of an activity that makes one CartRover call; the client's
 // pacer keeps every worker together under CartRover's per-user limit. RateLimit answers carry
-// NextRetryDelay, so more attempts are allowed than for CB.
+// NextRetryDelay; retries are bounded by time, not attempts, so a burst of RateLimit answers only
+// delays the call.
 func cartRoverOptions(ctx workflow.Context, startToClose time.Duration) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: startToClose,
-		HeartbeatTimeout:    30 * time.Second,
+		StartToCloseTimeout:    startToClose,
+		ScheduleToCloseTimeout: 10 * time.Minute,
+		HeartbeatTimeout:       30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
 			MaximumInterval:    time.Minute,
-			MaximumAttempts:    10,
 		},
 	})
 }
