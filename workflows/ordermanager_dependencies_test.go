@@ -50,3 +50,25 @@ func TestARunWaitingOnAPageSaysInItsProgressThatCBIsUnreachable(t *testing.T) {
 		t.Errorf("the run's result still says unreachable %+v after CB answered again", end.Unreachable)
 	}
 }
+
+// A page done before the watch's first look, whose orders answered that their import waits on a
+// system that does not answer: the run's result counts them and names CB.
+func TestARunWhoseOrdersWaitNamesTheUnreachableSystem(t *testing.T) {
+	env, _ := newEnv(t)
+	env.OnActivity(oacts.DispatchPage, mock.Anything, mock.Anything).
+		Return(activities.DispatchPageResult{Counts: activities.DispatchCounts{Listed: 3, Dispatched: 3, New: 3, Waiting: 2}}, nil)
+	env.OnActivity(oacts.RecheckHeld, mock.Anything, mock.Anything).Return(activities.RecheckHeldResult{}, nil)
+	telemetry.ObserveCBCall(context.Background(), "Customer/find", &cb.TransportError{Op: "Customer/find", Err: context.DeadlineExceeded}, time.Second)
+	t.Cleanup(func() { telemetry.ObserveCBCall(context.Background(), "Customer/find", nil, time.Millisecond) })
+	env.ExecuteWorkflow(workflows.OrderManager, managerInput(t, 10))
+	var end workflows.RunSummary
+	if err := env.GetWorkflowResult(&end); err != nil {
+		t.Fatal(err)
+	}
+	if end.Orders.Dispatch.Waiting != 2 {
+		t.Errorf("the run counts %d orders waiting, want 2", end.Orders.Dispatch.Waiting)
+	}
+	if len(end.Unreachable) != 1 || end.Unreachable[0].System != telemetry.SystemCB {
+		t.Errorf("the run's result says unreachable %+v, want connectedbusiness", end.Unreachable)
+	}
+}

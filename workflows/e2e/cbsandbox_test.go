@@ -13,6 +13,7 @@ import (
 
 	cb "github.com/cartrover-cb/ordermanager/connectedbusiness"
 	"github.com/cartrover-cb/ordermanager/sandbox/cbsim"
+	"github.com/cartrover-cb/ordermanager/telemetry"
 )
 
 // cbSandbox is the CB simulator behind httptest with probabilistic faults in front of it:
@@ -47,7 +48,9 @@ func newCBSandbox(t *testing.T, seed uint64, password string) *cbSandbox {
 	srv := httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(srv.Close)
 	svc, err := cb.NewWebService(cb.Config{BaseURL: srv.URL + "/webservice/", UserCode: cbsim.DefaultUserCode, Password: password,
-		Timeout: 5 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Timeout: 5 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// As in the worker: each call tells telemetry whether CB answers (a run's progress reads it).
+		Observe: telemetry.ObserveCBCall})
 	if err != nil {
 		t.Fatal(err)
 	}
